@@ -1,0 +1,281 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// CentralOptions configures a Central.
+type CentralOptions struct {
+	// Dir is where databases, sockets and logs go; a new temporary directory
+	// (removed on Close) when empty.
+	Dir string
+	// ListenIP, NBPort and SBPort additionally open ptcp:PORT:IP remotes, for
+	// agents that should connect over TCP. Ports of 0 mean no TCP remote.
+	ListenIP       string
+	NBPort, SBPort int
+	// NoNorthd leaves ovn-northd out (tests that write SB rows themselves).
+	NoNorthd bool
+}
+
+// Central is a running OVN central: NB and SB ovsdb-servers and ovn-northd.
+type Central struct {
+	opts   CentralOptions
+	dir    string
+	ownDir bool
+	tb     testing.TB
+
+	nb, sb, northd *daemon
+}
+
+// NewCentral starts a Central for a test: skipped when binaries are missing
+// (failed when CI=true), stopped on t.Cleanup, logs dumped on failure.
+func NewCentral(t testing.TB, opts CentralOptions) *Central {
+	t.Helper()
+	Require(t, CentralBinaries, NBSchema, SBSchema)
+	c, err := StartCentral(opts)
+	if c != nil {
+		cleanupWithLogs(t, c.dir, c.ownDir, c.stop)
+	}
+	if err != nil {
+		t.Fatalf("start OVN central: %v", err)
+	}
+	c.tb = t
+	return c
+}
+
+// StartCentral starts a Central without a test; call Close when done.
+func StartCentral(opts CentralOptions) (*Central, error) {
+	c := &Central{opts: opts, dir: opts.Dir}
+	if c.dir == "" {
+		dir, err := newBaseDir("ovn-central-")
+		if err != nil {
+			return nil, err
+		}
+		c.dir, c.ownDir = dir, true
+	} else if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create central directory: %w", err)
+	}
+	if err := c.start(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func (c *Central) env() []string {
+	return []string{
+		"OVS_RUNDIR=" + c.dir, "OVS_LOGDIR=" + c.dir, "OVS_DBDIR=" + c.dir,
+		"OVN_RUNDIR=" + c.dir, "OVN_LOGDIR=" + c.dir, "OVN_DBDIR=" + c.dir,
+	}
+}
+
+func (c *Central) start() error {
+	var err error
+	c.nb, err = c.startDB("nb", NBSchema, c.opts.NBPort)
+	if err != nil {
+		return err
+	}
+	c.sb, err = c.startDB("sb", SBSchema, c.opts.SBPort)
+	if err != nil {
+		return err
+	}
+	if c.opts.NoNorthd {
+		return nil
+	}
+	ctl := filepath.Join(c.dir, "ovn-northd.ctl")
+	c.northd, err = startDaemon("ovn-northd", c.dir, "", c.env(), []string{
+		"ovn-northd", "-vconsole:err",
+		"--ovnnb-db=" + c.NBRemote(), "--ovnsb-db=" + c.SBRemote(),
+		"--unixctl=" + ctl, "--log-file=" + filepath.Join(c.dir, "ovn-northd.log"),
+	})
+	if err != nil {
+		return err
+	}
+	if err := waitSocket(c.northd, ctl, DefaultTimeout); err != nil {
+		return fmt.Errorf("wait for ovn-northd: %w", err)
+	}
+	return nil
+}
+
+func (c *Central) startDB(name, schema string, port int) (*daemon, error) {
+	db := filepath.Join(c.dir, name+".db")
+	if _, err := run(nil, nil, "ovsdb-tool", "create", db, schema); err != nil {
+		return nil, fmt.Errorf("create %s database: %w", name, err)
+	}
+	sock := filepath.Join(c.dir, name+".sock")
+	if err := checkSocketPath(sock); err != nil {
+		return nil, err
+	}
+	args := []string{
+		"ovsdb-server", "-vconsole:err", "--remote=punix:" + sock,
+		"--unixctl=" + filepath.Join(c.dir, name+".ctl"),
+		"--log-file=" + filepath.Join(c.dir, name+".log"),
+	}
+	if port != 0 {
+		args = append(args, "--remote=ptcp:"+strconv.Itoa(port)+":"+c.listenIP())
+	}
+	args = append(args, db)
+	d, err := startDaemon(name+"-ovsdb-server", c.dir, "", c.env(), args)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitSocket(d, sock, DefaultTimeout); err != nil {
+		return d, fmt.Errorf("wait for %s ovsdb-server: %w", name, err)
+	}
+	return d, nil
+}
+
+func (c *Central) listenIP() string {
+	if c.opts.ListenIP == "" {
+		return "127.0.0.1"
+	}
+	return c.opts.ListenIP
+}
+
+// Dir is the central's directory; chassis may use it as their BaseDir.
+func (c *Central) Dir() string { return c.dir }
+
+// NBRemote is the unix: remote of the Northbound DB.
+func (c *Central) NBRemote() string { return "unix:" + filepath.Join(c.dir, "nb.sock") }
+
+// SBRemote is the unix: remote of the Southbound DB (reachable from any
+// network namespace, since unix sockets live in the file system).
+func (c *Central) SBRemote() string { return "unix:" + filepath.Join(c.dir, "sb.sock") }
+
+// SBRemoteTCP is tcp:IP:PORT when SBPort was set, else "".
+func (c *Central) SBRemoteTCP() string {
+	if c.opts.SBPort == 0 {
+		return ""
+	}
+	return "tcp:" + c.listenIP() + ":" + strconv.Itoa(c.opts.SBPort)
+}
+
+// NBRemoteTCP is tcp:IP:PORT when NBPort was set, else "".
+func (c *Central) NBRemoteTCP() string {
+	if c.opts.NBPort == 0 {
+		return ""
+	}
+	return "tcp:" + c.listenIP() + ":" + strconv.Itoa(c.opts.NBPort)
+}
+
+// Nbctl runs ovn-nbctl against the NB DB and returns its trimmed stdout.
+func (c *Central) Nbctl(args ...string) (string, error) {
+	return run(nil, nil, append([]string{"ovn-nbctl", "--db=" + c.NBRemote(), "--no-leader-only", "--timeout=20"}, args...)...)
+}
+
+// Sbctl runs ovn-sbctl against the SB DB and returns its trimmed stdout.
+func (c *Central) Sbctl(args ...string) (string, error) {
+	return run(nil, nil, append([]string{"ovn-sbctl", "--db=" + c.SBRemote(), "--no-leader-only", "--timeout=20"}, args...)...)
+}
+
+// MustNbctl is Nbctl that fails the test on error.
+func (c *Central) MustNbctl(args ...string) string {
+	out, err := c.Nbctl(args...)
+	c.must(err)
+	return out
+}
+
+// MustSbctl is Sbctl that fails the test on error.
+func (c *Central) MustSbctl(args ...string) string {
+	out, err := c.Sbctl(args...)
+	c.must(err)
+	return out
+}
+
+func (c *Central) must(err error) {
+	if err == nil {
+		return
+	}
+	if c.tb == nil {
+		panic(errors.Join(errNoTB, err))
+	}
+	c.tb.Helper()
+	c.tb.Fatal(err)
+}
+
+// NorthdAppctl runs ovs-appctl against ovn-northd.
+func (c *Central) NorthdAppctl(args ...string) (string, error) {
+	return run(nil, nil, append([]string{"ovs-appctl", "-t", filepath.Join(c.dir, "ovn-northd.ctl")}, args...)...)
+}
+
+// WaitSync waits until ovn-northd has propagated every NB change to SB
+// (ovn-nbctl --wait=sb sync).
+func (c *Central) WaitSync() error {
+	_, err := c.Nbctl("--wait=sb", "sync")
+	return err
+}
+
+// ChassisNames lists the names of the SB Chassis rows.
+func (c *Central) ChassisNames() ([]string, error) {
+	out, err := c.Sbctl("--bare", "--columns=name", "list", "Chassis")
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(out), nil
+}
+
+// WaitChassis waits until a Chassis row named name exists in SB.
+func (c *Central) WaitChassis(name string) error {
+	return c.waitSB(DefaultTimeout, func() (bool, error) {
+		names, err := c.ChassisNames()
+		if err != nil {
+			return false, err
+		}
+		for _, n := range names {
+			if n == name {
+				return true, nil
+			}
+		}
+		return false, nil
+	}, "Chassis "+name)
+}
+
+// WaitPortUp waits until the SB Port_Binding of lport has up=true and is
+// bound to chassis (any chassis when chassis is "").
+func (c *Central) WaitPortUp(lport, chassis string) error {
+	return c.waitSB(DefaultTimeout, func() (bool, error) {
+		up, err := c.Sbctl("--bare", "--columns=up", "find", "Port_Binding", "logical_port="+lport)
+		if err != nil || up != "true" {
+			return false, err
+		}
+		if chassis == "" {
+			return true, nil
+		}
+		uuid, err := c.Sbctl("--bare", "--columns=_uuid", "find", "Chassis", "name="+chassis)
+		if err != nil || uuid == "" {
+			return false, err
+		}
+		bound, err := c.Sbctl("--bare", "--columns=chassis", "find", "Port_Binding", "logical_port="+lport)
+		return bound == uuid, err
+	}, "Port_Binding "+lport+" up on "+chassis)
+}
+
+func (c *Central) waitSB(timeout time.Duration, cond func() (bool, error), what string) error {
+	if err := Eventually(timeout, cond); err != nil {
+		return fmt.Errorf("wait for %s: %w", what, err)
+	}
+	return nil
+}
+
+// Close stops northd and the databases and removes the directory if it was
+// created by the sandbox (and CHASSISD_E2E_KEEP is not 1).
+func (c *Central) Close() error {
+	err := c.stop()
+	if c.ownDir && !keepDirs() {
+		_ = os.RemoveAll(c.dir)
+	}
+	return err
+}
+
+func (c *Central) stop() error {
+	return errors.Join(c.northd.stop(), c.sb.stop(), c.nb.stop())
+}
+
+// Logs returns the tails of every log under the central's directory.
+func (c *Central) Logs() string { return dumpLogs(c.dir, 60) }

@@ -1,0 +1,62 @@
+package sandbox
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestChassisRegistersWithRealController starts a central and one chassis
+// running the real ovn-controller and checks that the chassis registers.
+func TestChassisRegistersWithRealController(t *testing.T) {
+	Require(t, []string{"ovn-controller"})
+	central := NewCentral(t, CentralOptions{})
+	hv := central.NewChassis(t, ChassisOptions{Name: "hv1"})
+	hv.MustConfigure("hv1", "127.0.0.1", "geneve")
+	hv.MustStartAgent(AgentSpec{Kind: AgentOVNController})
+
+	if err := central.WaitChassis("hv1"); err != nil {
+		t.Fatal(err)
+	}
+	names := central.MustSbctl("--columns=name", "list", "Chassis")
+	if !strings.Contains(names, `"hv1"`) && !strings.Contains(names, "hv1") {
+		t.Fatalf("Chassis list does not show hv1:\n%s", names)
+	}
+	// The agent created br-int with the userspace datapath and OpenFlow works.
+	if err := Eventually(DefaultTimeout, func() (bool, error) {
+		dp, err := hv.Vsctl("--if-exists", "get", "Bridge", "br-int", "datapath_type")
+		return dp == "netdev", err
+	}); err != nil {
+		t.Fatalf("br-int with datapath_type=netdev: %v", err)
+	}
+	if err := hv.WaitBridge("br-int"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hv.Ofctl("br-int", "dump-flows", "--no-stats"); err != nil {
+		t.Fatalf("OpenFlow on br-int: %v", err)
+	}
+}
+
+// TestAgentKindFromEnv checks the environment selection of the agent.
+func TestAgentKindFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		env     string
+		want    AgentKind
+		wantErr bool
+	}{
+		{"", AgentOVNController, false},
+		{"ovn-controller", AgentOVNController, false},
+		{"chassisd", AgentChassisd, false},
+		{"ovs", "", true},
+	} {
+		t.Setenv(AgentEnv, tc.env)
+		got, err := AgentKindFromEnv()
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("%s=%q: got %q, %v; want %q (error %v)", AgentEnv, tc.env, got, err, tc.want, tc.wantErr)
+		}
+	}
+	t.Setenv(AgentEnv, "chassisd")
+	t.Setenv(ChassisdBinEnv, "")
+	if _, err := (AgentSpec{}).Resolve(); err == nil {
+		t.Error("chassisd without a binary resolved without error")
+	}
+}
