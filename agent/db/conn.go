@@ -228,7 +228,7 @@ func (c *Conn) serve(ctx context.Context, cl client.Client) {
 }
 
 func (c *Conn) connect(ctx context.Context, endpoints []string) (client.Client, error) {
-	opts := []client.Option{client.WithLeaderOnly(false)}
+	opts := []client.Option{client.WithLeaderOnly(false), client.WithLogger(libovsdbLogger(c.opts.Logger))}
 	for _, ep := range endpoints {
 		opts = append(opts, client.WithEndpoint(ep))
 	}
