@@ -12,38 +12,38 @@ type TokenType int
 
 // Token kinds, in OVN's order.
 const (
-	TokEnd            TokenType = iota // end of input
-	TokID                              // foo
-	TokString                          // "foo"
-	TokInteger                         // 12345, 1.2.3.4, ::1, 01:02:03:04:05:06
-	TokMaskedInteger                   // 12345/10, 1.2.0.0/16, ::2/127 ...
-	TokMacro                           // $NAME (address set)
-	TokPortGroup                       // @NAME
-	TokTemplate                        // ^NAME
-	TokError                           // invalid input; S holds the message
-	TokLParen                          // (
-	TokRParen                          // )
-	TokLCurly                          // {
-	TokRCurly                          // }
-	TokLSquare                         // [
-	TokRSquare                         // ]
-	TokEq                              // ==
-	TokNe                              // !=
-	TokLt                              // <
-	TokLe                              // <=
-	TokGt                              // >
-	TokGe                              // >=
-	TokLogNot                          // !
-	TokLogAnd                          // &&
-	TokLogOr                           // ||
-	TokEllipsis                        // ..
-	TokComma                           // ,
-	TokSemicolon                       // ;
-	TokEquals                          // =
-	TokExchange                        // <->
-	TokDecrement                       // --
-	TokColon                           // :
-	TokHyphen                          // -
+	TokEnd           TokenType = iota // end of input
+	TokID                             // foo
+	TokString                         // "foo"
+	TokInteger                        // 12345, 1.2.3.4, ::1, 01:02:03:04:05:06
+	TokMaskedInteger                  // 12345/10, 1.2.0.0/16, ::2/127 ...
+	TokMacro                          // $NAME (address set)
+	TokPortGroup                      // @NAME
+	TokTemplate                       // ^NAME
+	TokError                          // invalid input; S holds the message
+	TokLParen                         // (
+	TokRParen                         // )
+	TokLCurly                         // {
+	TokRCurly                         // }
+	TokLSquare                        // [
+	TokRSquare                        // ]
+	TokEq                             // ==
+	TokNe                             // !=
+	TokLt                             // <
+	TokLe                             // <=
+	TokGt                             // >
+	TokGe                             // >=
+	TokLogNot                         // !
+	TokLogAnd                         // &&
+	TokLogOr                          // ||
+	TokEllipsis                       // ..
+	TokComma                          // ,
+	TokSemicolon                      // ;
+	TokEquals                         // =
+	TokExchange                       // <->
+	TokDecrement                      // --
+	TokColon                          // :
+	TokHyphen                         // -
 )
 
 // Format says how an integer token was written, so it can be printed back
