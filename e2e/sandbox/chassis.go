@@ -96,7 +96,7 @@ func StartChassis(opts ChassisOptions) (*Chassis, error) {
 		}
 	}
 	if opts.Netns == "" && !opts.RootNetns {
-		ns, err := CreateNetns(uniqueName("ovn-" + opts.Name))
+		ns, err := CreateNetns(UniqueName("ovn-" + opts.Name))
 		if err != nil {
 			return ch, err
 		}

@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// uniqueName appends a random suffix so that concurrent tests (and other
+// UniqueName appends a random suffix so that concurrent tests (and other
 // sandboxes on the machine) do not collide on namespace names.
-func uniqueName(prefix string) string {
+func UniqueName(prefix string) string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	return prefix + "-" + hex.EncodeToString(b[:])

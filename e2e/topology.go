@@ -1,0 +1,280 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chassisd/chassisd/e2e/sandbox"
+)
+
+// EnableEnv must be "1" for the suite to run.
+const EnableEnv = "CHASSISD_E2E"
+
+// AgentArgsEnv adds space-separated flags to the agent's command line.
+const AgentArgsEnv = "CHASSISD_E2E_AGENT_ARGS"
+
+// underlayPrefix is the underlay subnet; chassis n gets .n.
+const underlayPrefix = "172.31.255."
+
+// Topology is one end-to-end setup: a central, an underlay and chassis.
+type Topology struct {
+	t        testing.TB
+	Central  *sandbox.Central
+	Underlay *sandbox.Netns
+	Agent    sandbox.AgentSpec
+	Nodes    []*Node
+}
+
+// Node is a chassis on the underlay.
+type Node struct {
+	*sandbox.Chassis
+	// SystemID is the chassis name in SB; UnderlayIP its encap IP.
+	SystemID   string
+	UnderlayIP string
+	topo       *Topology
+	vmCount    int
+}
+
+// VM is a network namespace with one interface (eth0) plugged into br-int.
+type VM struct {
+	Name string
+	NS   *sandbox.Netns
+	Node *Node
+	// LogicalPort is the iface-id; OVSPort the veth end on br-int.
+	LogicalPort, OVSPort string
+	MAC, IP              string
+}
+
+// NewTopology starts a central and an empty underlay (a Linux bridge in its
+// own namespace). It skips the test unless CHASSISD_E2E=1.
+func NewTopology(t testing.TB) *Topology {
+	t.Helper()
+	if os.Getenv(EnableEnv) != "1" {
+		t.Skipf("end-to-end suite disabled; set %s=1 to run it", EnableEnv)
+	}
+	sandbox.RequireRoot(t)
+	sandbox.Require(t, []string{"ip", "ethtool", "busybox", "ovn-nbctl"})
+	agent := agentSpec(t)
+	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
+	ul := sandbox.NewNetns(t, uniq("ul"))
+	mustRun(t, ul.Exec, "ip", "link", "add", "br-ul", "type", "bridge")
+	mustRun(t, ul.Exec, "ip", "link", "set", "br-ul", "up")
+	return &Topology{t: t, Central: central, Underlay: ul, Agent: agent}
+}
+
+// agentSpec resolves the agent from the environment, building chassisd from
+// this repository when it is selected and CHASSISD_BIN is not set.
+func agentSpec(t testing.TB) sandbox.AgentSpec {
+	t.Helper()
+	kind, err := sandbox.AgentKindFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := sandbox.AgentSpec{Kind: kind}
+	if args := strings.Fields(os.Getenv(AgentArgsEnv)); len(args) > 0 {
+		spec.Args = args
+	}
+	switch kind {
+	case sandbox.AgentOVNController:
+		sandbox.Require(t, []string{"ovn-controller"})
+	case sandbox.AgentChassisd:
+		spec.Binary = os.Getenv(sandbox.ChassisdBinEnv)
+		if spec.Binary == "" {
+			spec.Binary = sandbox.BuildBinary(t, "github.com/chassisd/chassisd/cmd/chassisd")
+		}
+	}
+	return spec
+}
+
+// AddNode starts a chassis named name in its own namespace, wires it to the
+// underlay with encap IP 172.31.255.<n> on br-phy, configures it for OVN
+// (geneve unless encapType says otherwise), starts the agent and waits for
+// its Chassis row and br-int.
+func (tp *Topology) AddNode(name string, bridgeMappings ...string) *Node {
+	return tp.AddNodeWithEncap(name, "geneve", bridgeMappings...)
+}
+
+// AddNodeWithEncap is AddNode with an explicit ovn-encap-type.
+func (tp *Topology) AddNodeWithEncap(name, encapType string, bridgeMappings ...string) *Node {
+	t := tp.t
+	t.Helper()
+	n := len(tp.Nodes) + 1
+	ch := tp.Central.NewChassis(t, sandbox.ChassisOptions{Name: name})
+	node := &Node{Chassis: ch, SystemID: name, UnderlayIP: fmt.Sprintf("%s%d", underlayPrefix, n), topo: tp}
+
+	// Underlay: veth "ul-<name>" on br-ul, its peer "eth-ul" in the chassis
+	// namespace as the only port of br-phy, which carries the encap IP so
+	// that userspace tunnelling finds a route and resolves neighbours.
+	ulEnd := ifName("ul-", name)
+	mustRun(t, tp.Underlay.Exec, "ip", "link", "add", ulEnd, "type", "veth", "peer", "name", "eth-ul", "netns", ch.Netns())
+	mustRun(t, tp.Underlay.Exec, "ip", "link", "set", ulEnd, "master", "br-ul", "up")
+	mustRun(t, ch.Exec, "ip", "link", "set", "eth-ul", "up")
+	mustRun(t, ch.Exec, "ethtool", "-K", "eth-ul", "tx", "off")
+	mustRun(t, tp.Underlay.Exec, "ethtool", "-K", ulEnd, "tx", "off")
+	must(t, ch.AddBridge("br-phy"))
+	must(t, ch.AddPort("br-phy", "eth-ul", "", nil))
+	must(t, ch.WaitBridge("br-phy"))
+	mustRun(t, ch.Exec, "ip", "addr", "add", node.UnderlayIP+"/24", "dev", "br-phy")
+	mustRun(t, ch.Exec, "ip", "link", "set", "br-phy", "up")
+
+	must(t, ch.Configure(name, node.UnderlayIP, encapType, bridgeMappings...))
+	must(t, ch.StartAgent(tp.Agent))
+	must(t, tp.Central.WaitChassis(name))
+	must(t, sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
+		out, err := ch.Vsctl("list-br")
+		return strings.Contains(out, "br-int"), err
+	}))
+	must(t, ch.WaitBridge("br-int"))
+	tp.Nodes = append(tp.Nodes, node)
+	return node
+}
+
+// AddVM creates a VM namespace on node with eth0 (mac, cidr such as
+// "192.168.101.11/24", mtu; gw may be empty) plugged into br-int as
+// logical port lport, and waits until the port is up in SB.
+func (node *Node) AddVM(name, lport, mac, cidr string, mtu int, gw string) *VM {
+	tp := node.topo
+	t := tp.t
+	t.Helper()
+	node.vmCount++
+	ns := sandbox.NewNetns(t, uniq(name))
+	ovsPort := ifName("vif-", name)
+	mustRun(t, ns.Exec, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", ovsPort, "netns", node.Netns())
+	mustRun(t, ns.Exec, "ip", "link", "set", "eth0", "address", mac, "mtu", fmt.Sprint(mtu), "up")
+	mustRun(t, ns.Exec, "ethtool", "-K", "eth0", "tx", "off")
+	mustRun(t, ns.Exec, "ip", "addr", "add", cidr, "dev", "eth0")
+	if gw != "" {
+		mustRun(t, ns.Exec, "ip", "route", "add", "default", "via", gw)
+	}
+	mustRun(t, node.Exec, "ip", "link", "set", ovsPort, "mtu", fmt.Sprint(mtu), "up")
+	mustRun(t, node.Exec, "ethtool", "-K", ovsPort, "tx", "off")
+	must(t, node.AddVIF(ovsPort, "", lport))
+	must(t, tp.Central.WaitPortUp(lport, node.SystemID))
+	ip, _, _ := strings.Cut(cidr, "/")
+	return &VM{Name: name, NS: ns, Node: node, LogicalPort: lport, OVSPort: ovsPort, MAC: mac, IP: ip}
+}
+
+// Ping sends count echo requests to ip (one second apart, waiting up to
+// one second for each reply) and returns nil if any reply came back.
+func (vm *VM) Ping(ip string, count int) error {
+	out, err := vm.NS.Exec("busybox", "ping", "-c", fmt.Sprint(count), "-W", "1", ip)
+	if err != nil {
+		return fmt.Errorf("%s: ping %s: %w (%s)", vm.Name, ip, err, out)
+	}
+	return nil
+}
+
+// PingEventually retries Ping until a reply arrives or timeout passes (flows
+// and tunnels may still be settling right after setup).
+func (vm *VM) PingEventually(ip string, timeout time.Duration) error {
+	var last error
+	err := sandbox.Eventually(timeout, func() (bool, error) {
+		last = vm.Ping(ip, 1)
+		return last == nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w; last attempt: %v", err, last)
+	}
+	return nil
+}
+
+// Arping sends ARP requests for ip from eth0 and returns the MAC address
+// that answered.
+func (vm *VM) Arping(ip string) (string, error) {
+	out, err := vm.NS.Exec("busybox", "arping", "-c", "2", "-w", "3", "-I", "eth0", ip)
+	if err != nil {
+		return "", fmt.Errorf("%s: arping %s: %w (%s)", vm.Name, ip, err, out)
+	}
+	// "Unicast reply from 192.168.101.1 [fa:16:3e:71:9e:ad] 0.123ms"
+	for _, line := range strings.Split(out, "\n") {
+		if i := strings.Index(line, "["); i >= 0 && strings.Contains(line, "reply from "+ip+" ") {
+			if j := strings.Index(line[i:], "]"); j > 0 {
+				return strings.ToLower(line[i+1 : i+j]), nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%s: arping %s: no reply in %q", vm.Name, ip, out)
+}
+
+// WaitTunnel waits until node has a tunnel port to the chassis named peer
+// (ovn-chassis-id=<peer>@...).
+func (node *Node) WaitTunnel(peer string) error {
+	return sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
+		ids, err := node.Vsctl("--bare", "--columns=external_ids", "find", "Port", "external_ids:ovn-chassis-id!=\"\"")
+		return strings.Contains(ids, "ovn-chassis-id="+peer+"@") || strings.Contains(ids, "ovn-chassis-id=\""+peer+"@"), err
+	})
+}
+
+// TunnelTxPackets sums the transmitted packet counters of node's tunnel
+// ports to peer, read from OpenFlow port statistics (live, unlike the
+// Interface statistics column).
+func (node *Node) TunnelTxPackets(peer string) (uint64, error) {
+	names, err := node.Vsctl("--bare", "--columns=name", "find", "Port", "external_ids:ovn-chassis-id!=\"\"")
+	if err != nil {
+		return 0, err
+	}
+	var total uint64
+	found := false
+	for _, name := range strings.Fields(names) {
+		id, err := node.Vsctl("get", "Port", name, "external_ids:ovn-chassis-id")
+		if err != nil {
+			return 0, err
+		}
+		if !strings.HasPrefix(strings.Trim(id, `"`), peer+"@") {
+			continue
+		}
+		found = true
+		out, err := node.Ofctl("br-int", "dump-ports", name)
+		if err != nil {
+			return 0, err
+		}
+		// "           tx pkts=12, bytes=..., drop=0, errs=0, coll=0"
+		for _, line := range strings.Split(out, "\n") {
+			line = strings.TrimSpace(line)
+			if rest, ok := strings.CutPrefix(line, "tx pkts="); ok {
+				n, _, _ := strings.Cut(rest, ",")
+				v, err := strconv.ParseUint(n, 10, 64)
+				if err != nil {
+					return 0, fmt.Errorf("parse %q: %w", line, err)
+				}
+				total += v
+			}
+		}
+	}
+	if !found {
+		return 0, fmt.Errorf("%s has no tunnel to %s", node.SystemID, peer)
+	}
+	return total, nil
+}
+
+// ifName keeps interface names within IFNAMSIZ (15 bytes).
+func ifName(prefix, name string) string {
+	s := prefix + name
+	if len(s) > 15 {
+		s = s[:15]
+	}
+	return s
+}
+
+// uniq gives namespaces names unique across concurrent runs.
+func uniq(name string) string { return sandbox.UniqueName("e2e-" + name) }
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustRun(t testing.TB, exec func(...string) (string, error), args ...string) string {
+	t.Helper()
+	out, err := exec(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
