@@ -162,7 +162,8 @@ func debugExpr(line string, steps int, symtab *Symtab, opts *ParseOptions, ctx *
 		e = Normalize(e)
 	}
 	if steps > 3 {
-		return FormatMatches(ToMatches(e, ctx.lookupPort))
+		ms, _ := ToMatches(e, ctx.lookupPort)
+		return FormatMatches(ms)
 	}
 	return e.String()
 }

@@ -1,0 +1,3 @@
+package expr
+
+func (m *Match) matchString() string { return "" }
