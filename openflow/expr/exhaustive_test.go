@@ -246,12 +246,17 @@ func atoiPort(name string) (uint32, bool) {
 // lookupFlows emulates an OVS classifier lookup at one priority: a packet
 // hits if an ordinary match matches it, or if all clauses of some
 // conjunction match and that conjunction's conj_id flow matches too.
-func lookupFlows(ms []*Match, value func(*OVSField) []byte) bool {
+func lookupFlows(ms []*Match, vars []*Symbol, value func(*OVSField) []byte) bool {
 	matchesFields := func(m *Match) bool {
-		for _, f := range m.Fields {
-			v := value(f.Field)
-			for i := range f.Value {
-				if v[i]&f.Mask[i] != f.Value[i] {
+		for _, s := range vars {
+			ff, _ := s.Field.FlowField()
+			want, mask, ok := m.Flow.Get(ff)
+			if !ok {
+				continue
+			}
+			v := value(s.Field)
+			for i := range want {
+				if v[i]&mask[i] != want[i] {
 					return false
 				}
 			}
@@ -359,10 +364,10 @@ func (x *exhaustive) testShape(t *testing.T, e *Expr) int {
 				t.Fatalf("%s evaluates to %v, but %s evaluates to %v, for subst %#x", e, expected, modified, actual, subst)
 			}
 			if x.op >= 3 {
-				if found := lookupFlows(ms, value); found != expected {
+				if found := lookupFlows(ms, append(append([]*Symbol(nil), x.nvars...), x.svars...), value); found != expected {
 					var lines []string
 					for _, m := range ms {
-						lines = append(lines, fmt.Sprintf("%+v", *m))
+						lines = append(lines, m.String())
 					}
 					t.Fatalf("%s and %s evaluate to %v for subst %#x, but the flows say %v:\n%s", e, modified, expected, subst, found, strings.Join(lines, "\n"))
 				}

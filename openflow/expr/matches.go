@@ -1,19 +1,11 @@
 package expr
 
 import (
-	"bytes"
-	"sort"
 	"strconv"
 	"strings"
-)
 
-// FieldValue is a value/mask on one OVS field, big-endian, Field.Bytes()
-// long.
-type FieldValue struct {
-	Field *OVSField
-	Value []byte
-	Mask  []byte
-}
+	"github.com/chassisd/chassisd/openflow/flow"
+)
 
 // Conjunction is one conjunction(ID, Clause/NClauses) action.
 type Conjunction struct {
@@ -23,12 +15,13 @@ type Conjunction struct {
 }
 
 // Match is one OpenFlow match produced from an expression (OVN struct
-// expr_match): the fields it constrains, and either nothing more (an
-// ordinary flow), Conjunctions (a clause flow of a conjunctive match), or a
-// ConjID (the flow that fires when all clauses of conjunction ConjID match).
+// expr_match): Flow holds the constrained fields; the match is either an
+// ordinary flow, a clause flow of a conjunctive match (Conjunctions set),
+// or the flow that fires when all clauses of conjunction ConjID matched
+// (ConjID non-zero, and Flow then also matches conj_id).
 type Match struct {
-	Fields       []FieldValue // in the order first constrained
-	ConjID       uint32       // non-zero: the match also requires conj_id=ConjID
+	Flow         flow.Match
+	ConjID       uint32
 	Conjunctions []Conjunction
 
 	// AddrSet names the address set this match was generated from, with
@@ -39,86 +32,34 @@ type Match struct {
 	AddrSetMask [16]byte
 }
 
-// field returns the constraint on f, if any.
-func (m *Match) field(f *OVSField) *FieldValue {
-	for i := range m.Fields {
-		if m.Fields[i].Field == f {
-			return &m.Fields[i]
+// flowFields maps the OVS fields the symbol table uses to openflow/flow's.
+var flowFields = func() map[*OVSField]flow.Field {
+	m := make(map[*OVSField]flow.Field, len(ovsFields))
+	for name, f := range ovsFields {
+		if ff, ok := flow.FieldByName(name); ok {
+			m[f] = ff
 		}
 	}
-	return nil
+	return m
+}()
+
+var conjIDField, _ = flow.FieldByName("conj_id")
+
+// FlowField returns the openflow/flow field behind an OVS field.
+func (f *OVSField) FlowField() (flow.Field, bool) {
+	ff, ok := flowFields[f]
+	return ff, ok
 }
 
-// maskField merges value/mask (right-aligned Subvalues) into the constraint
-// on f: masked bits take the new value (OVS mf_mask_subfield).
-func (m *Match) maskField(f *OVSField, value, mask *Subvalue) {
-	n := f.Bytes()
-	v, k := value[SubvalueBytes-n:], mask[SubvalueBytes-n:]
-	fv := m.field(f)
-	if fv == nil {
-		m.Fields = append(m.Fields, FieldValue{Field: f, Value: make([]byte, n), Mask: make([]byte, n)})
-		fv = &m.Fields[len(m.Fields)-1]
-	}
-	allZero := true
-	for i := 0; i < n; i++ {
-		fv.Value[i] = fv.Value[i]&^k[i] | v[i]&k[i]
-		fv.Mask[i] |= k[i]
-		if fv.Mask[i] != 0 {
-			allZero = false
-		}
-	}
-	if allZero {
-		m.removeField(f)
-	}
-}
-
-func (m *Match) removeField(f *OVSField) {
-	for i := range m.Fields {
-		if m.Fields[i].Field == f {
-			m.Fields = append(m.Fields[:i], m.Fields[i+1:]...)
-			return
-		}
-	}
-}
-
-// setExact sets f to exactly x.
-func (m *Match) setExact(f *OVSField, x uint64) {
-	var v, k Subvalue
-	v.SetUint64(x)
-	k.setRange(0, f.Bits, true)
-	m.removeField(f)
-	m.maskField(f, &v, &k)
-}
-
-func (m *Match) clone() *Match {
-	n := &Match{ConjID: m.ConjID}
-	n.Fields = make([]FieldValue, len(m.Fields))
-	for i, f := range m.Fields {
-		n.Fields[i] = FieldValue{Field: f.Field, Value: append([]byte(nil), f.Value...), Mask: append([]byte(nil), f.Mask...)}
-	}
-	return n
+// setConjID makes the match require conj_id=id.
+func (m *Match) setConjID(id uint32) {
+	m.ConjID = id
+	m.Flow.Clear(conjIDField)
+	m.Flow.SetUint(conjIDField, uint64(id), ^uint64(0))
 }
 
 // Key identifies the match's constraints: equal matches have equal keys.
-func (m *Match) Key() string {
-	fs := append([]FieldValue(nil), m.Fields...)
-	sort.Slice(fs, func(i, j int) bool { return fs[i].Field.Name < fs[j].Field.Name })
-	var sb strings.Builder
-	if m.ConjID != 0 {
-		sb.WriteString("conj_id=")
-		sb.WriteString(strconv.FormatUint(uint64(m.ConjID), 10))
-		sb.WriteByte(';')
-	}
-	for _, f := range fs {
-		sb.WriteString(f.Field.Name)
-		sb.WriteByte('=')
-		sb.Write(f.Value)
-		sb.WriteByte('/')
-		sb.Write(f.Mask)
-		sb.WriteByte(';')
-	}
-	return sb.String()
-}
+func (m *Match) Key() string { return m.Flow.Key() }
 
 // matchSet collects matches, merging equal ones as OVN's expr_match_add
 // does: conjunctions accumulate, and an ordinary flow absorbs conjunction
@@ -154,8 +95,13 @@ func constrain(e *Expr, lookupPort func(string) (uint32, bool), m *Match) bool {
 		// OVN-only fields have no OpenFlow match.
 		return false
 	}
+	ff, ok := flowFields[sym.Field]
+	if !ok {
+		return false
+	}
+	n := sym.Field.Bytes()
 	if sym.Width != 0 {
-		m.maskField(sym.Field, &e.Value, &e.Mask)
+		m.Flow.SetMasked(ff, e.Value[SubvalueBytes-n:], e.Mask[SubvalueBytes-n:])
 		return true
 	}
 	if lookupPort == nil {
@@ -165,14 +111,14 @@ func constrain(e *Expr, lookupPort func(string) (uint32, bool), m *Match) bool {
 	if !ok {
 		return false
 	}
-	m.setExact(sym.Field, uint64(port))
+	m.Flow.SetUint(ff, uint64(port), ^uint64(0))
 	return true
 }
 
 func addDisjunction(or *Expr, lookupPort func(string) (uint32, bool), base *Match, clause, nClauses uint8, conjID uint32, out *matchSet) bool {
 	n := 0
 	for _, sub := range or.Subs {
-		m := base.clone()
+		m := &Match{Flow: base.Flow}
 		if conjID != 0 {
 			m.Conjunctions = []Conjunction{{ID: conjID, Clause: clause, NClauses: nClauses}}
 		}
@@ -225,7 +171,7 @@ func addConjunction(and *Expr, lookupPort func(string) (uint32, bool), nConjs *u
 			}
 			clause++
 		}
-		base.ConjID = *nConjs
+		base.setConjID(*nConjs)
 		out.add(base)
 	}
 }
@@ -276,7 +222,7 @@ func SetConjBase(ms []*Match, first uint32) {
 	ofs := first - 1
 	for _, m := range ms {
 		if m.ConjID != 0 {
-			m.ConjID += ofs
+			m.setConjID(m.ConjID + ofs)
 		}
 		for i := range m.Conjunctions {
 			m.Conjunctions[i].ID += ofs
@@ -284,7 +230,7 @@ func SetConjBase(ms []*Match, first uint32) {
 	}
 }
 
-// AppendConjunctions appends ": conjunction(ID, K/N), ..." as test-ovn
+// appendConjunctions appends ": conjunction(ID, K/N), ..." as test-ovn
 // prints after a match.
 func (m *Match) appendConjunctions(sb *strings.Builder) {
 	for i, c := range m.Conjunctions {
@@ -303,16 +249,12 @@ func (m *Match) appendConjunctions(sb *strings.Builder) {
 	}
 }
 
-// fieldBytesEqual reports whether two constraints are identical.
-func fieldBytesEqual(a, b FieldValue) bool {
-	return a.Field == b.Field && bytes.Equal(a.Value, b.Value) && bytes.Equal(a.Mask, b.Mask)
-}
 
 // String formats the match as test-ovn expr-to-flows prints it: OVS
 // match_to_string followed by any conjunctions.
 func (m *Match) String() string {
 	var sb strings.Builder
-	sb.WriteString(m.matchString())
+	sb.WriteString(m.Flow.String())
 	m.appendConjunctions(&sb)
 	return sb.String()
 }

@@ -322,3 +322,49 @@ func TestSymtabMatchesContext(t *testing.T) {
 		t.Errorf("production symtab has %d symbols, upstream %d", n, nProd)
 	}
 }
+
+func TestVectorsExprToFlows(t *testing.T) {
+	dir := vectorsDir(t)
+	excl := exclusions(t)
+	type vec struct {
+		Match          string        `json:"match"`
+		ExpectedFlows  []string      `json:"expected_flows"`
+		FlowCountCheck *struct {
+			Op    string `json:"op"`
+			Value int    `json:"value"`
+		} `json:"flow_count_check"`
+		OutputSorted bool          `json:"output_sorted"`
+		Context      *DebugContext `json:"context"`
+		Source       vectorSource  `json:"source"`
+	}
+	vs := readJSONL[vec](t, filepath.Join(dir, "expr-to-flows.jsonl"))
+	if len(vs) != 35 {
+		t.Errorf("expr-to-flows.jsonl has %d vectors, want 35", len(vs))
+	}
+	for _, v := range vs {
+		t.Run(fmt.Sprintf("line%d", v.Source.Line), func(t *testing.T) {
+			skipExcluded(t, excl, "expr-to-flows.jsonl", v.Source.Line)
+			ctx := v.Context
+			if ctx == nil {
+				t.Fatal("vector has no context")
+			}
+			ctx.TestSymbols = true
+			got := strings.Split(runDebug(t, "expr-to-flows", ctx, v.Match), "\n")
+			if v.FlowCountCheck != nil {
+				if v.FlowCountCheck.Op != "le" {
+					t.Fatalf("unknown flow count check %q", v.FlowCountCheck.Op)
+				}
+				if len(got) > v.FlowCountCheck.Value {
+					t.Errorf("%s: %d flows, want at most %d", v.Match, len(got), v.FlowCountCheck.Value)
+				}
+				return
+			}
+			if v.OutputSorted {
+				sort.Strings(got)
+			}
+			if strings.Join(got, "\n") != strings.Join(v.ExpectedFlows, "\n") {
+				t.Errorf("%s:\n got %q\nwant %q", v.Match, got, v.ExpectedFlows)
+			}
+		})
+	}
+}

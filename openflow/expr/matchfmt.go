@@ -1,3 +1,0 @@
-package expr
-
-func (m *Match) matchString() string { return "" }
