@@ -249,7 +249,6 @@ func (m *Match) appendConjunctions(sb *strings.Builder) {
 	}
 }
 
-
 // String formats the match as test-ovn expr-to-flows prints it: OVS
 // match_to_string followed by any conjunctions.
 func (m *Match) String() string {

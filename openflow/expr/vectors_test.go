@@ -327,8 +327,8 @@ func TestVectorsExprToFlows(t *testing.T) {
 	dir := vectorsDir(t)
 	excl := exclusions(t)
 	type vec struct {
-		Match          string        `json:"match"`
-		ExpectedFlows  []string      `json:"expected_flows"`
+		Match          string   `json:"match"`
+		ExpectedFlows  []string `json:"expected_flows"`
 		FlowCountCheck *struct {
 			Op    string `json:"op"`
 			Value int    `json:"value"`
