@@ -1,0 +1,14 @@
+// Package actions owns OVN's logical action language (the `actions` column of
+// Southbound Logical_Flow rows, OVN 24.03 `lib/actions.c`): it parses an action
+// string into an [Actions] list, formats it back canonically, computes the
+// prerequisites the actions add to the flow's match, and encodes the actions
+// into OpenFlow actions ([flow.Actions]) exactly as ovn-controller does.
+//
+// Controller-bound actions carry OVN's opcode and argument layout in the
+// controller userdata (see the Opcode constants), so pinctrl can decode them.
+// Groups and meters referenced by actions are allocated through an
+// [ExtendTable], which hands out the same id for the same description.
+//
+// The package is pure: no I/O. [RunParseActions] reproduces the output of
+// upstream's `ovstest test-ovn parse-actions` for the debug CLI and the tests.
+package actions
