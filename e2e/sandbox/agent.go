@@ -77,9 +77,9 @@ func (s AgentSpec) Resolve() (AgentSpec, error) {
 }
 
 // StartAgent starts the agent against this chassis' OVS database, inside the
-// chassis' network namespace if it has one. For ovn-controller it waits until
-// its control socket answers. Its log is <dir>/<kind>.log (ovn-controller) or
-// <dir>/<kind>.out (stdout/stderr, chassisd).
+// chassis' network namespace if it has one, and waits until its control
+// socket $OVN_RUNDIR/ovn-controller.<pid>.ctl answers (both agents create
+// it). Its log is <dir>/ovn-controller.log, or <dir>/chassisd.out (stderr).
 func (ch *Chassis) StartAgent(spec AgentSpec) error {
 	spec, err := spec.Resolve()
 	if err != nil {
@@ -101,10 +101,8 @@ func (ch *Chassis) StartAgent(spec AgentSpec) error {
 		return err
 	}
 	ch.agent, ch.agentKind = d, spec.Kind
-	if spec.Kind == AgentOVNController {
-		if err := waitSocket(d, ch.controllerCtl(), DefaultTimeout); err != nil {
-			return fmt.Errorf("wait for ovn-controller on %s: %w", ch.opts.Name, err)
-		}
+	if err := waitSocket(d, ch.controllerCtl(), DefaultTimeout); err != nil {
+		return fmt.Errorf("wait for %s control socket on %s: %w", spec.Kind, ch.opts.Name, err)
 	}
 	return nil
 }
@@ -136,13 +134,35 @@ func (ch *Chassis) StopAgent() error {
 	return err
 }
 
-// ControllerAppctl runs ovs-appctl against ovn-controller's control socket
-// (only meaningful with AgentOVNController).
-func (ch *Chassis) ControllerAppctl(args ...string) (string, error) {
-	if ch.agent == nil || ch.agentKind != AgentOVNController {
-		return "", fmt.Errorf("chassis %s runs no ovn-controller", ch.opts.Name)
+// AgentAppctl runs ovs-appctl against the agent's control socket.
+func (ch *Chassis) AgentAppctl(args ...string) (string, error) {
+	if ch.agent == nil {
+		return "", fmt.Errorf("chassis %s runs no agent", ch.opts.Name)
 	}
 	return run(nil, nil, append([]string{"ovs-appctl", "-t", ch.controllerCtl()}, args...)...)
+}
+
+// ControllerAppctl is AgentAppctl (kept for callers written against
+// ovn-controller).
+func (ch *Chassis) ControllerAppctl(args ...string) (string, error) { return ch.AgentAppctl(args...) }
+
+// ExitAgent asks the agent to exit through its control socket and waits for
+// it: with restart=false ("exit") it removes its Chassis row and releases
+// its ports first; with restart=true ("exit --restart") it leaves them.
+func (ch *Chassis) ExitAgent(restart bool) error {
+	args := []string{"exit"}
+	if restart {
+		args = append(args, "--restart")
+	}
+	if _, err := ch.AgentAppctl(args...); err != nil {
+		return err
+	}
+	d := ch.agent
+	if err := Eventually(DefaultTimeout, func() (bool, error) { return d.exited(), nil }); err != nil {
+		return fmt.Errorf("%s on %s did not exit: %w", ch.agentKind, ch.opts.Name, err)
+	}
+	ch.agent = nil
+	return nil
 }
 
 func (ch *Chassis) controllerCtl() string {

@@ -263,6 +263,35 @@ func (c *Central) waitSB(timeout time.Duration, cond func() (bool, error), what 
 	return nil
 }
 
+// StopSB stops the SB ovsdb-server (the database file stays), e.g. to test
+// that agents reconnect; StartSB brings it back.
+func (c *Central) StopSB() error { return c.sb.stop() }
+
+// StartSB starts the SB ovsdb-server again after StopSB, with the same
+// command line and database, and waits for its socket.
+func (c *Central) StartSB() error {
+	if !c.sb.exited() {
+		return fmt.Errorf("SB ovsdb-server is still running")
+	}
+	d, err := startDaemon(c.sb.name, c.sb.dir, c.sb.netns, c.sb.env, c.sb.argv)
+	if err != nil {
+		return err
+	}
+	c.sb = d
+	if err := waitSocket(d, strings.TrimPrefix(c.SBRemote(), "unix:"), DefaultTimeout); err != nil {
+		return fmt.Errorf("wait for restarted SB ovsdb-server: %w", err)
+	}
+	return nil
+}
+
+// RestartSB is StopSB followed by StartSB.
+func (c *Central) RestartSB() error {
+	if err := c.StopSB(); err != nil {
+		return err
+	}
+	return c.StartSB()
+}
+
 // Close stops northd and the databases and removes the directory if it was
 // created by the sandbox (and CHASSISD_E2E_KEEP is not 1).
 func (c *Central) Close() error {

@@ -354,6 +354,20 @@ func (ch *Chassis) must(err error) {
 	ch.tb.Fatal(err)
 }
 
+// RestartOVSDB restarts the chassis' ovsdb-server (same database file), as
+// an OVS upgrade or crash would, and waits until it serves again.
+func (ch *Chassis) RestartOVSDB() error {
+	d, err := ch.ovsdb.respawn()
+	if err != nil {
+		return fmt.Errorf("restart ovsdb-server on %s: %w", ch.opts.Name, err)
+	}
+	ch.ovsdb = d
+	if err := waitSocket(d, ch.DBSock(), DefaultTimeout); err != nil {
+		return fmt.Errorf("wait for restarted ovsdb-server on %s: %w", ch.opts.Name, err)
+	}
+	return nil
+}
+
 // Close stops the agent, ovs-vswitchd and ovsdb-server and removes the
 // directory if the sandbox created it (and CHASSISD_E2E_KEEP is not 1).
 func (ch *Chassis) Close() error {

@@ -23,6 +23,10 @@ const stopGrace = 5 * time.Second
 // daemon is one long-running child process in its own process group.
 type daemon struct {
 	name    string
+	dir     string
+	netns   string
+	env     []string
+	argv    []string
 	cmd     *exec.Cmd
 	outPath string
 	done    chan struct{}
@@ -32,6 +36,7 @@ type daemon struct {
 // startDaemon runs argv (inside netns when netns is not empty) with its
 // stdout and stderr going to dir/<name>.out.
 func startDaemon(name, dir, netns string, env []string, argv []string) (*daemon, error) {
+	origArgv := argv
 	if netns != "" {
 		argv = append([]string{"ip", "netns", "exec", netns}, argv...)
 	}
@@ -50,12 +55,21 @@ func startDaemon(name, dir, netns string, env []string, argv []string) (*daemon,
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s (%s): %w", name, strings.Join(argv, " "), err)
 	}
-	d := &daemon{name: name, cmd: cmd, outPath: outPath, done: make(chan struct{})}
+	d := &daemon{name: name, dir: dir, netns: netns, env: env, argv: origArgv,
+		cmd: cmd, outPath: outPath, done: make(chan struct{})}
 	go func() {
 		d.waitErr = cmd.Wait()
 		close(d.done)
 	}()
 	return d, nil
+}
+
+// respawn stops the daemon and starts it again with the same command line.
+func (d *daemon) respawn() (*daemon, error) {
+	if err := d.stop(); err != nil {
+		return nil, err
+	}
+	return startDaemon(d.name, d.dir, d.netns, d.env, d.argv)
 }
 
 func (d *daemon) exited() bool {

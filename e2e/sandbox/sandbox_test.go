@@ -60,3 +60,46 @@ func TestAgentKindFromEnv(t *testing.T) {
 		t.Error("chassisd without a binary resolved without error")
 	}
 }
+
+// TestRestartAndExit checks the helpers that agent tests use for failure
+// scenarios: SB and local OVSDB restarts keep their data, and a clean agent
+// exit removes the Chassis row.
+func TestRestartAndExit(t *testing.T) {
+	Require(t, []string{"ovn-controller"})
+	central := NewCentral(t, CentralOptions{})
+	hv := central.NewChassis(t, ChassisOptions{Name: "hv1"})
+	hv.MustConfigure("hv1", "127.0.0.1", "geneve")
+	hv.MustStartAgent(AgentSpec{Kind: AgentOVNController})
+	if err := central.WaitChassis("hv1"); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := central.RestartSB(); err != nil {
+		t.Fatal(err)
+	}
+	if err := central.WaitChassis("hv1"); err != nil {
+		t.Fatalf("after SB restart: %v", err)
+	}
+	if err := hv.RestartOVSDB(); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := hv.Vsctl("get", "Open_vSwitch", ".", "external_ids:system-id"); err != nil || id != "hv1" {
+		t.Fatalf("after OVSDB restart system-id = %q, %v", id, err)
+	}
+
+	if out, err := hv.AgentAppctl("version"); err != nil || !strings.Contains(out, "ovn-controller") {
+		t.Fatalf("appctl version = %q, %v", out, err)
+	}
+	if err := hv.ExitAgent(false); err != nil {
+		t.Fatal(err)
+	}
+	if hv.AgentRunning() {
+		t.Fatal("agent still running after exit")
+	}
+	if err := Eventually(DefaultTimeout, func() (bool, error) {
+		names, err := central.ChassisNames()
+		return len(names) == 0, err
+	}); err != nil {
+		t.Fatalf("Chassis row still present after a clean exit: %v", err)
+	}
+}
