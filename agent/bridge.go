@@ -113,8 +113,9 @@ func (a *Agent) createBridge(ctx context.Context, cl client.Client, ovsRow *vswi
 	if err != nil {
 		return fmt.Errorf("build bridge insert: %w", err)
 	}
-	mut, err := cl.Where(&vswitchd.OpenvSwitch{UUID: ovsRow.UUID}).Mutate(&vswitchd.OpenvSwitch{UUID: ovsRow.UUID}, model.Mutation{
-		Field: &ovsRow.Bridges, Mutator: ovsdb.MutateOperationInsert, Value: []string{br.UUID},
+	root := &vswitchd.OpenvSwitch{UUID: ovsRow.UUID}
+	mut, err := cl.Where(root).Mutate(root, model.Mutation{
+		Field: &root.Bridges, Mutator: ovsdb.MutateOperationInsert, Value: []string{br.UUID},
 	})
 	if err != nil {
 		return fmt.Errorf("build bridge attach: %w", err)

@@ -1,0 +1,444 @@
+package agent_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chassisd/chassisd/agent"
+	"github.com/chassisd/chassisd/agent/chassis"
+	"github.com/chassisd/chassisd/e2e/sandbox"
+)
+
+// syncBuffer is a log sink tests can read while the agent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// runAgent runs an in-process chassisd against ch until the test ends.
+func runAgent(t *testing.T, ch *sandbox.Chassis) (*syncBuffer, func()) {
+	t.Helper()
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := agent.New(agent.Options{OVSRemote: ch.DBRemote(), Logger: logger, RetryInterval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("agent exited with %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Errorf("agent did not stop within 15s")
+			}
+		})
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("chassisd log:\n%s", tail(logs.String(), 80))
+		}
+	})
+	return logs, stop
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
+	t.Helper()
+	if err := sandbox.Eventually(timeout, cond); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+type sbChassis struct {
+	Name           string
+	Hostname       string
+	OtherConfig    map[string]string
+	Encaps         []string // "type ip csum=..."
+	TransportZones []string
+	PrivateChassis bool // Chassis_Private row exists and points at it
+}
+
+// readChassis reads a Chassis and its Encaps and Chassis_Private with ovn-sbctl.
+func readChassis(t *testing.T, c *sandbox.Central, name string) (sbChassis, bool) {
+	t.Helper()
+	rows := sbFind(t, c, "Chassis", "name="+name)
+	if len(rows) == 0 {
+		return sbChassis{}, false
+	}
+	r := rows[0]
+	out := sbChassis{Name: name, Hostname: r["hostname"].(string), OtherConfig: ovsMap(r["other_config"])}
+	for _, e := range ovsSet(r["encaps"]) {
+		enc := sbList(t, c, "Encap", e)
+		if len(enc) == 1 {
+			out.Encaps = append(out.Encaps, fmt.Sprintf("%s %s %v", enc[0]["type"], enc[0]["ip"], ovsMap(enc[0]["options"])))
+		}
+	}
+	slices.Sort(out.Encaps)
+	out.TransportZones = ovsSet(r["transport_zones"])
+	for _, p := range sbFind(t, c, "Chassis_Private", "name="+name) {
+		out.PrivateChassis = slices.Equal(ovsSet(p["chassis"]), ovsSet(r["_uuid"]))
+	}
+	return out, true
+}
+
+// sbFind runs `ovn-sbctl --format=json find` and returns rows as maps.
+func sbFind(t *testing.T, c *sandbox.Central, table string, conds ...string) []map[string]any {
+	t.Helper()
+	return sbQuery(t, c, append([]string{"find", table}, conds...)...)
+}
+
+// sbList runs `ovn-sbctl --format=json list TABLE RECORD...`.
+func sbList(t *testing.T, c *sandbox.Central, table string, records ...string) []map[string]any {
+	t.Helper()
+	return sbQuery(t, c, append([]string{"list", table}, records...)...)
+}
+
+func sbQuery(t *testing.T, c *sandbox.Central, args ...string) []map[string]any {
+	t.Helper()
+	out, err := c.Sbctl(append([]string{"--format=json"}, args...)...)
+	if err != nil {
+		t.Fatalf("ovn-sbctl %v: %v", args, err)
+	}
+	var res struct {
+		Headings []string `json:"headings"`
+		Data     [][]any  `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("decode ovn-sbctl output: %v\n%s", err, out)
+	}
+	var rows []map[string]any
+	for _, d := range res.Data {
+		row := map[string]any{}
+		for i, h := range res.Headings {
+			row[h] = d[i]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// ovsMap decodes OVSDB JSON ["map", [[k, v], ...]].
+func ovsMap(v any) map[string]string {
+	out := map[string]string{}
+	pair, ok := v.([]any)
+	if !ok || len(pair) != 2 || pair[0] != "map" {
+		return out
+	}
+	for _, kv := range pair[1].([]any) {
+		e := kv.([]any)
+		out[fmt.Sprint(e[0])] = fmt.Sprint(e[1])
+	}
+	return out
+}
+
+// ovsSet decodes an OVSDB JSON atom, ["uuid", u] or ["set", [...]] into strings.
+func ovsSet(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		if len(x) == 2 && (x[0] == "uuid" || x[0] == "named-uuid") {
+			return []string{fmt.Sprint(x[1])}
+		}
+		if len(x) == 2 && x[0] == "set" {
+			var out []string
+			for _, e := range x[1].([]any) {
+				out = append(out, ovsSet(e)...)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// TestChassisRowsMatchOVNController registers one chassis with the real
+// ovn-controller and one with chassisd, with the same configuration, and
+// compares what each wrote to the Southbound database.
+func TestChassisRowsMatchOVNController(t *testing.T) {
+	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
+	ref := central.NewChassis(t, sandbox.ChassisOptions{Name: "ref"})
+	ref.MustConfigure("hvref", "172.16.0.10", "geneve", "physnet1:br-provider")
+	ref.MustVsctl("set", "open", ".", "external_ids:ovn-bridge-datapath-type=netdev", "external_ids:hostname=samehost",
+		"external_ids:ovn-cms-options=enable-chassis-as-gw")
+	ref.MustStartAgent(sandbox.AgentSpec{Kind: sandbox.AgentOVNController})
+
+	ours := central.NewChassis(t, sandbox.ChassisOptions{Name: "ours"})
+	ours.MustConfigure("hvours", "172.16.0.11", "geneve", "physnet1:br-provider")
+	ours.MustVsctl("set", "open", ".", "external_ids:ovn-bridge-datapath-type=netdev", "external_ids:hostname=samehost",
+		"external_ids:ovn-cms-options=enable-chassis-as-gw")
+	runAgent(t, ours)
+
+	var want, got sbChassis
+	eventually(t, 20*time.Second, "both chassis registered", func() (bool, error) {
+		var ok1, ok2 bool
+		want, ok1 = readChassis(t, central, "hvref")
+		got, ok2 = readChassis(t, central, "hvours")
+		return ok1 && ok2 && want.PrivateChassis && got.PrivateChassis, nil
+	})
+
+	// Feature flags chassisd does not implement yet are the only accepted
+	// difference; the list shrinks as chassis.Features grows.
+	for k, v := range want.OtherConfig {
+		if v == "true" && !slices.Contains(chassis.Features, k) && isFeatureFlag(k) {
+			delete(want.OtherConfig, k)
+		}
+	}
+	if !maps.Equal(want.OtherConfig, got.OtherConfig) {
+		t.Errorf("other_config differs\novn-controller: %v\nchassisd:       %v", want.OtherConfig, got.OtherConfig)
+	}
+	if want.Hostname != got.Hostname {
+		t.Errorf("hostname: ovn-controller %q, chassisd %q", want.Hostname, got.Hostname)
+	}
+	norm := func(encaps []string, ip string) []string {
+		var out []string
+		for _, e := range encaps {
+			out = append(out, strings.Replace(e, ip, "IP", 1))
+		}
+		return out
+	}
+	if w, g := norm(want.Encaps, "172.16.0.10"), norm(got.Encaps, "172.16.0.11"); !slices.Equal(w, g) {
+		t.Errorf("encaps: ovn-controller %v, chassisd %v", w, g)
+	}
+	if !slices.Equal(want.TransportZones, got.TransportZones) {
+		t.Errorf("transport_zones: ovn-controller %v, chassisd %v", want.TransportZones, got.TransportZones)
+	}
+
+	// br-int as ovn-controller leaves it.
+	for _, col := range []string{"fail_mode", "datapath_type", "other_config:disable-in-band"} {
+		w := ref.MustVsctl("get", "Bridge", "br-int", col)
+		g := ours.MustVsctl("get", "Bridge", "br-int", col)
+		if w != g {
+			t.Errorf("br-int %s: ovn-controller %s, chassisd %s", col, w, g)
+		}
+	}
+	if hw := ours.MustVsctl("get", "Bridge", "br-int", "other_config:hwaddr"); hw == "" {
+		t.Error("br-int has no fixed hwaddr")
+	}
+}
+
+// isFeatureFlag reports whether an other_config key is one of OVN's
+// feature flags (include/ovn/features.h) rather than configuration.
+func isFeatureFlag(k string) bool {
+	switch k {
+	case "port-up-notif", "ct-no-masked-label", "mac-binding-timestamp", "ovn-ct-lb-related",
+		"fdb-timestamp", "ls-dpg-column", "ct-commit-nat-v2":
+		return true
+	}
+	return false
+}
+
+// TestBindingLifecycle covers claims, releases, requested-chassis, encap
+// changes, bad configuration and a Southbound restart on one agent.
+func TestBindingLifecycle(t *testing.T) {
+	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
+	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
+	ch.MustConfigure("hv1", "172.16.0.1", "geneve")
+	ch.MustVsctl("set", "open", ".", "external_ids:ovn-bridge-datapath-type=netdev")
+	logs, stop := runAgent(t, ch)
+
+	if err := central.WaitChassis("hv1"); err != nil {
+		t.Fatal(err)
+	}
+	central.MustNbctl("ls-add", "net1",
+		"--", "lsp-add", "net1", "vm1", "--", "lsp-set-addresses", "vm1", "fa:16:3e:00:00:01 192.168.101.11",
+		"--", "lsp-add", "net1", "vm2", "--", "lsp-set-addresses", "vm2", "fa:16:3e:00:00:02 192.168.101.12",
+		"--", "lsp-add", "net1", "meta", "--", "lsp-set-type", "meta", "localport",
+		"--", "lsp-set-options", "vm2", "requested-chassis=hv2")
+	if err := central.WaitSync(); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("claim within a second", func(t *testing.T) {
+		start := time.Now()
+		ch.MustVsctl("add-port", "br-int", "tap1", "--", "set", "Interface", "tap1", "type=dummy", "external_ids:iface-id=vm1")
+		eventually(t, 10*time.Second, "vm1 up on hv1", func() (bool, error) {
+			return portUpOn(t, central, "vm1", "hv1"), nil
+		})
+		elapsed := time.Since(start)
+		t.Logf("vm1 claimed and up %v after its interface appeared", elapsed)
+		if elapsed > 2*time.Second {
+			t.Errorf("claim took %v, want about a second at most", elapsed)
+		}
+		if v := ch.MustVsctl("get", "Interface", "tap1", "external_ids:ovn-installed"); v != `"true"` {
+			t.Errorf("ovn-installed = %s", v)
+		}
+	})
+
+	t.Run("requested-chassis honoured", func(t *testing.T) {
+		ch.MustVsctl("add-port", "br-int", "tap2", "--", "set", "Interface", "tap2", "type=dummy", "external_ids:iface-id=vm2")
+		ch.MustVsctl("add-port", "br-int", "tapm", "--", "set", "Interface", "tapm", "type=dummy", "external_ids:iface-id=meta")
+		time.Sleep(1500 * time.Millisecond)
+		for _, lp := range []string{"vm2", "meta"} {
+			if c := boundChassis(t, central, lp); c != "" {
+				t.Errorf("%s bound to %s; it must not be claimed here", lp, c)
+			}
+		}
+		central.MustNbctl("lsp-set-options", "vm2", "requested-chassis=hv1")
+		eventually(t, 10*time.Second, "vm2 claimed once requested here", func() (bool, error) {
+			return portUpOn(t, central, "vm2", "hv1"), nil
+		})
+	})
+
+	t.Run("release when the interface goes", func(t *testing.T) {
+		ch.MustVsctl("del-port", "br-int", "tap1")
+		eventually(t, 10*time.Second, "vm1 released", func() (bool, error) {
+			return boundChassis(t, central, "vm1") == "", nil
+		})
+		if up := central.MustSbctl("--bare", "--columns=up", "find", "Port_Binding", "logical_port=vm1"); up != "false" {
+			t.Errorf("vm1 up = %q after release", up)
+		}
+	})
+
+	t.Run("encap ip change", func(t *testing.T) {
+		ch.MustVsctl("set", "open", ".", "external_ids:ovn-encap-ip=172.16.0.99")
+		eventually(t, 10*time.Second, "encap follows ovn-encap-ip", func() (bool, error) {
+			c, _ := readChassis(t, central, "hv1")
+			return len(c.Encaps) == 1 && strings.Contains(c.Encaps[0], "172.16.0.99"), nil
+		})
+	})
+
+	t.Run("bad configuration is logged, agent keeps working", func(t *testing.T) {
+		ch.MustVsctl("set", "open", ".", "external_ids:ovn-encap-type=bogus,geneve",
+			"external_ids:ovn-bridge-mappings=physnet-without-bridge")
+		eventually(t, 10*time.Second, "warnings logged", func() (bool, error) {
+			l := logs.String()
+			return strings.Contains(l, `unsupported encapsulation \"bogus\"`) && strings.Contains(l, "physnet-without-bridge"), nil
+		})
+		ch.MustVsctl("set", "open", ".", "external_ids:ovn-encap-type=nothing-valid")
+		eventually(t, 10*time.Second, "error logged", func() (bool, error) {
+			return strings.Contains(logs.String(), "keeping the previous one"), nil
+		})
+		ch.MustVsctl("add-port", "br-int", "tap1", "--", "set", "Interface", "tap1", "type=dummy", "external_ids:iface-id=vm1")
+		eventually(t, 10*time.Second, "vm1 claimed with the last good configuration", func() (bool, error) {
+			return portUpOn(t, central, "vm1", "hv1"), nil
+		})
+		ch.MustVsctl("set", "open", ".", "external_ids:ovn-encap-type=geneve", "external_ids:ovn-bridge-mappings=\"\"")
+	})
+
+	parent := t
+	t.Run("southbound restart", func(t *testing.T) {
+		restartSB(parent, central)
+		ch.MustVsctl("del-port", "br-int", "tap2")
+		eventually(t, 20*time.Second, "vm2 released after the SB restart", func() (bool, error) {
+			return boundChassis(t, central, "vm2") == "", nil
+		})
+		if !strings.Contains(logs.String(), "epoch=2") {
+			t.Errorf("no second Southbound epoch in the log")
+		}
+	})
+
+	t.Run("hitless exit keeps the chassis", func(t *testing.T) {
+		stop()
+		if _, ok := readChassis(t, central, "hv1"); !ok {
+			t.Error("chassis removed on a plain exit")
+		}
+		if c := boundChassis(t, central, "vm1"); c == "" {
+			t.Error("vm1 released on a plain exit")
+		}
+	})
+}
+
+func boundChassis(t *testing.T, c *sandbox.Central, lport string) string {
+	t.Helper()
+	uuid, err := c.Sbctl("--bare", "--columns=chassis", "find", "Port_Binding", "logical_port="+lport)
+	if err != nil || uuid == "" {
+		return ""
+	}
+	name, _ := c.Sbctl("--bare", "--columns=name", "list", "Chassis", uuid)
+	return name
+}
+
+func portUpOn(t *testing.T, c *sandbox.Central, lport, chassis string) bool {
+	t.Helper()
+	up, _ := c.Sbctl("--bare", "--columns=up", "find", "Port_Binding", "logical_port="+lport)
+	return up == "true" && boundChassis(t, c, lport) == chassis
+}
+
+// restartSB kills the central's SB ovsdb-server and starts it again with
+// the same command line and database file.
+func restartSB(t *testing.T, c *sandbox.Central) {
+	t.Helper()
+	sock := strings.TrimPrefix(c.SBRemote(), "unix:")
+	pid, argv := findProcessBySocket(t, sock)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatalf("kill SB server: %v", err)
+	}
+	eventually(t, 10*time.Second, "SB server gone", func() (bool, error) {
+		return syscall.Kill(pid, 0) != nil, nil
+	})
+	time.Sleep(500 * time.Millisecond)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("restart SB server: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	eventually(t, 10*time.Second, "SB server back", func() (bool, error) {
+		_, err := c.Sbctl("list", "SB_Global")
+		return err == nil, nil
+	})
+}
+
+func findProcessBySocket(t *testing.T, sock string) (int, []string) {
+	t.Helper()
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(b, []byte("punix:"+sock)) {
+			continue
+		}
+		argv := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if filepath.Base(argv[0]) != "ovsdb-server" {
+			continue
+		}
+		var pid int
+		fmt.Sscanf(filepath.Base(filepath.Dir(p)), "%d", &pid)
+		return pid, argv
+	}
+	t.Fatalf("no ovsdb-server serves %s", sock)
+	return 0, nil
+}
