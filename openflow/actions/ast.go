@@ -648,9 +648,9 @@ type SetMeter struct{ Rate, Burst uint64 }
 
 func (a *SetMeter) format(sb *strings.Builder) {
 	if a.Burst != 0 {
-		fmt.Fprintf(sb, "set_meter(%d, %d);", a.Rate, a.Burst)
+		fmt.Fprintf(sb, "set_meter(%d, %d);", int64(a.Rate), int64(a.Burst))
 	} else {
-		fmt.Fprintf(sb, "set_meter(%d);", a.Rate)
+		fmt.Fprintf(sb, "set_meter(%d);", int64(a.Rate))
 	}
 }
 

@@ -416,6 +416,9 @@ func (a *Select) encode(e *encoder) {
 		sb.WriteString(",selection_method_param=0x100000000")
 	}
 	sf := e.subfield(a.Res)
+	if e.err != nil {
+		return
+	}
 	for i, m := range a.Members {
 		fmt.Fprintf(&sb, ",bucket=bucket_id=%d,weight:%d,actions=", i, m.Weight)
 		fmt.Fprintf(&sb, "load:%d->%s[%d..%d],", m.ID, sf.Field.Name(), sf.Offset, sf.Offset+sf.Bits-1)

@@ -218,6 +218,9 @@ func encodeFQDN(fqdn string) []byte {
 // appendDHCPv6Option appends one DHCPv6 option (be16 code, be16 len, value).
 func appendDHCPv6Option(b []byte, o *OptionValue) []byte {
 	vals := o.Value.Values
+	if len(vals) == 0 {
+		return b
+	}
 	hdr := len(b)
 	b = append(b, byte(o.Option.Code>>8), byte(o.Option.Code), 0, 0)
 	switch o.Option.Type {
@@ -242,18 +245,30 @@ func appendDHCPv6Option(b []byte, o *OptionValue) []byte {
 func dhcpv4Options(opts []OptionValue) []byte {
 	var b []byte
 	offer := findOption(opts, dhcpOptOfferIP)
+	if offer == nil || len(offer.Value.Values) == 0 {
+		return nil
+	}
 	b = append(b, low(&offer.Value.Values[0].Value, 4)...)
 	boot := findOption(opts, dhcpOptBootfile)
+	if boot != nil && len(boot.Value.Values) == 0 {
+		boot = nil
+	}
 	if boot != nil {
 		b = append(b, dhcpOptBootfile, byte(len(boot.Value.Values[0].Str)))
 		b = append(b, boot.Value.Values[0].Str...)
 	}
 	bootAlt := findOption(opts, dhcpOptBootfileAlt)
+	if bootAlt != nil && len(bootAlt.Value.Values) == 0 {
+		bootAlt = nil
+	}
 	if bootAlt != nil {
 		b = append(b, dhcpOptBootfileAlt, byte(len(bootAlt.Value.Values[0].Str)))
 		b = append(b, bootAlt.Value.Values[0].Str...)
 	}
 	next := findOption(opts, dhcpOptNextServer)
+	if next != nil && len(next.Value.Values) == 0 {
+		next = nil
+	}
 	if next != nil {
 		b = append(b, dhcpOptNextServer, 4)
 		b = append(b, low(&next.Value.Values[0].Value, 4)...)
@@ -294,6 +309,9 @@ func ndRAMessage(opts []OptionValue) []byte {
 	binary.BigEndian.PutUint16(b[6:], raLifetime)
 	for i := range opts {
 		o := &opts[i]
+		if len(o.Value.Values) == 0 {
+			continue
+		}
 		c := &o.Value.Values[0]
 		switch o.Option.Code {
 		case ndRAFlagAddrMode:
@@ -397,6 +415,9 @@ func appendRouteInfo(b []byte, routes string) []byte {
 func eventOptions(opts []OptionValue) []byte {
 	var b []byte
 	for i := range opts {
+		if len(opts[i].Value.Values) == 0 {
+			continue
+		}
 		s := opts[i].Value.Values[0].Str
 		b = append(b, byte(opts[i].Option.Code>>8), byte(opts[i].Option.Code), byte(len(s)>>8), byte(len(s)))
 		b = append(b, s...)
