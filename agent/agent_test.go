@@ -7,13 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -362,9 +358,10 @@ func TestBindingLifecycle(t *testing.T) {
 		ch.MustVsctl("set", "open", ".", "external_ids:ovn-encap-type=geneve", "external_ids:ovn-bridge-mappings=\"\"")
 	})
 
-	parent := t
 	t.Run("southbound restart", func(t *testing.T) {
-		restartSB(parent, central)
+		if err := central.RestartSB(); err != nil {
+			t.Fatal(err)
+		}
 		ch.MustVsctl("del-port", "br-int", "tap2")
 		eventually(t, 20*time.Second, "vm2 released after the SB restart", func() (bool, error) {
 			return boundChassis(t, central, "vm2") == "", nil
@@ -372,6 +369,16 @@ func TestBindingLifecycle(t *testing.T) {
 		if !strings.Contains(logs.String(), "epoch=2") {
 			t.Errorf("no second Southbound epoch in the log")
 		}
+	})
+
+	t.Run("local OVSDB restart", func(t *testing.T) {
+		if err := ch.RestartOVSDB(); err != nil {
+			t.Fatal(err)
+		}
+		ch.MustVsctl("add-port", "br-int", "tap3", "--", "set", "Interface", "tap3", "type=dummy", "external_ids:iface-id=vm2")
+		eventually(t, 20*time.Second, "vm2 claimed after the OVSDB restart", func() (bool, error) {
+			return portUpOn(t, central, "vm2", "hv1"), nil
+		})
 	})
 
 	t.Run("hitless exit keeps the chassis", func(t *testing.T) {
@@ -399,87 +406,4 @@ func portUpOn(t *testing.T, c *sandbox.Central, lport, chassis string) bool {
 	t.Helper()
 	up, _ := c.Sbctl("--bare", "--columns=up", "find", "Port_Binding", "logical_port="+lport)
 	return up == "true" && boundChassis(t, c, lport) == chassis
-}
-
-// restartSB kills the central's SB ovsdb-server and starts it again with
-// the same command line and database file.
-func restartSB(t *testing.T, c *sandbox.Central) {
-	t.Helper()
-	sock := strings.TrimPrefix(c.SBRemote(), "unix:")
-	pid, argv := findProcessBySocket(t, sock)
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		t.Fatalf("kill SB server: %v", err)
-	}
-	eventually(t, 10*time.Second, "SB server gone", func() (bool, error) {
-		return syscall.Kill(pid, 0) != nil, nil
-	})
-	time.Sleep(500 * time.Millisecond)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("restart SB server: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	eventually(t, 10*time.Second, "SB server back", func() (bool, error) {
-		_, err := c.Sbctl("list", "SB_Global")
-		return err == nil, nil
-	})
-}
-
-func findProcessBySocket(t *testing.T, sock string) (int, []string) {
-	t.Helper()
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		b, err := os.ReadFile(p)
-		if err != nil || !bytes.Contains(b, []byte("punix:"+sock)) {
-			continue
-		}
-		argv := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		if filepath.Base(argv[0]) != "ovsdb-server" {
-			continue
-		}
-		var pid int
-		fmt.Sscanf(filepath.Base(filepath.Dir(p)), "%d", &pid)
-		return pid, argv
-	}
-	t.Fatalf("no ovsdb-server serves %s", sock)
-	return 0, nil
-}
-
-// TestCleanExit checks the exit mode of `ovn-appctl exit` without
-// --restart: the chassis leaves the Southbound database and its ports are
-// released.
-func TestCleanExit(t *testing.T) {
-	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
-	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
-	ch.MustConfigure("hv1", "172.16.0.1", "geneve")
-	ch.MustVsctl("set", "open", ".", "external_ids:ovn-bridge-datapath-type=netdev")
-	_, a, stop := startAgent(t, ch)
-	central.MustNbctl("ls-add", "net1", "--", "lsp-add", "net1", "vm1")
-	if err := central.WaitChassis("hv1"); err != nil {
-		t.Fatal(err)
-	}
-	ch.MustVsctl("add-port", "br-int", "tap1", "--", "set", "Interface", "tap1", "type=dummy", "external_ids:iface-id=vm1")
-	eventually(t, 10*time.Second, "vm1 up", func() (bool, error) { return portUpOn(t, central, "vm1", "hv1"), nil })
-
-	a.RequestCleanup()
-	stop()
-	if _, ok := readChassis(t, central, "hv1"); ok {
-		t.Error("Chassis still registered after a clean exit")
-	}
-	if rows := sbFind(t, central, "Chassis_Private", "name=hv1"); len(rows) != 0 {
-		t.Error("Chassis_Private still present after a clean exit")
-	}
-	if up := central.MustSbctl("--bare", "--columns=up", "find", "Port_Binding", "logical_port=vm1"); up != "false" {
-		t.Errorf("vm1 up=%q after a clean exit", up)
-	}
-	if c := central.MustSbctl("--bare", "--columns=chassis", "find", "Port_Binding", "logical_port=vm1"); c != "" {
-		t.Errorf("vm1 still bound to %s after a clean exit", c)
-	}
-	if v, _ := ch.Vsctl("get", "Open_vSwitch", ".", "other_config:ovn-chassis-idx-hv1"); v != "" {
-		t.Errorf("ovn-chassis-idx-hv1 left behind: %s", v)
-	}
 }
