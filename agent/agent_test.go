@@ -407,3 +407,37 @@ func portUpOn(t *testing.T, c *sandbox.Central, lport, chassis string) bool {
 	up, _ := c.Sbctl("--bare", "--columns=up", "find", "Port_Binding", "logical_port="+lport)
 	return up == "true" && boundChassis(t, c, lport) == chassis
 }
+// TestCleanExit checks the exit mode of `ovn-appctl exit` without
+// --restart: the chassis leaves the Southbound database and its ports are
+// released.
+func TestCleanExit(t *testing.T) {
+	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
+	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
+	ch.MustConfigure("hv1", "172.16.0.1", "geneve")
+	ch.MustVsctl("set", "open", ".", "external_ids:ovn-bridge-datapath-type=netdev")
+	_, a, stop := startAgent(t, ch)
+	central.MustNbctl("ls-add", "net1", "--", "lsp-add", "net1", "vm1")
+	if err := central.WaitChassis("hv1"); err != nil {
+		t.Fatal(err)
+	}
+	ch.MustVsctl("add-port", "br-int", "tap1", "--", "set", "Interface", "tap1", "type=dummy", "external_ids:iface-id=vm1")
+	eventually(t, 10*time.Second, "vm1 up", func() (bool, error) { return portUpOn(t, central, "vm1", "hv1"), nil })
+
+	a.RequestCleanup()
+	stop()
+	if _, ok := readChassis(t, central, "hv1"); ok {
+		t.Error("Chassis still registered after a clean exit")
+	}
+	if rows := sbFind(t, central, "Chassis_Private", "name=hv1"); len(rows) != 0 {
+		t.Error("Chassis_Private still present after a clean exit")
+	}
+	if up := central.MustSbctl("--bare", "--columns=up", "find", "Port_Binding", "logical_port=vm1"); up != "false" {
+		t.Errorf("vm1 up=%q after a clean exit", up)
+	}
+	if c := central.MustSbctl("--bare", "--columns=chassis", "find", "Port_Binding", "logical_port=vm1"); c != "" {
+		t.Errorf("vm1 still bound to %s after a clean exit", c)
+	}
+	if v, _ := ch.Vsctl("get", "Open_vSwitch", ".", "other_config:ovn-chassis-idx-hv1"); v != "" {
+		t.Errorf("ovn-chassis-idx-hv1 left behind: %s", v)
+	}
+}
