@@ -407,6 +407,7 @@ func portUpOn(t *testing.T, c *sandbox.Central, lport, chassis string) bool {
 	up, _ := c.Sbctl("--bare", "--columns=up", "find", "Port_Binding", "logical_port="+lport)
 	return up == "true" && boundChassis(t, c, lport) == chassis
 }
+
 // TestCleanExit checks the exit mode of `ovn-appctl exit` without
 // --restart: the chassis leaves the Southbound database and its ports are
 // released.
