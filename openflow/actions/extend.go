@@ -16,6 +16,9 @@ type ExtendTable struct {
 	mu     sync.Mutex
 	byName map[string]uint32
 	byID   map[uint32]string
+	// free is a lower bound of the lowest free id, so allocation does not
+	// rescan the ids in use.
+	free uint32
 }
 
 // Maximum ids of OpenFlow groups (OFPG_MAX) and meters (OFPM13_MAX).
@@ -26,7 +29,7 @@ const (
 
 // NewExtendTable returns an empty table whose ids run from 1 to maxID.
 func NewExtendTable(name string, maxID uint32) *ExtendTable {
-	return &ExtendTable{name: name, maxID: maxID, byName: map[string]uint32{}, byID: map[uint32]string{}}
+	return &ExtendTable{name: name, maxID: maxID, byName: map[string]uint32{}, byID: map[uint32]string{}, free: 1}
 }
 
 // Name is the table's name ("group-table", "meter-table").
@@ -40,13 +43,15 @@ func (t *ExtendTable) AssignID(description string) (id uint32, ok bool) {
 	if id, found := t.byName[description]; found {
 		return id, true
 	}
-	for id = 1; id <= t.maxID && id != 0; id++ {
+	for id = t.free; id <= t.maxID && id != 0; id++ {
 		if _, used := t.byID[id]; !used {
 			t.byName[description] = id
 			t.byID[id] = description
+			t.free = id + 1
 			return id, true
 		}
 	}
+	t.free = id
 	return 0, false
 }
 
@@ -57,6 +62,9 @@ func (t *ExtendTable) Release(description string) {
 	if id, ok := t.byName[description]; ok {
 		delete(t.byName, description)
 		delete(t.byID, id)
+		if id < t.free {
+			t.free = id
+		}
 	}
 }
 

@@ -1,0 +1,107 @@
+package actions
+
+import (
+	"strings"
+	"testing"
+)
+
+// encodeWith parses s in a production-like context and encodes it.
+func encodeWith(t *testing.T, s string, ep EncodeParams) string {
+	t.Helper()
+	pp, _ := fuzzParams()
+	pp.Pipeline, pp.NTables, pp.CurTable = ep.Pipeline, 29, 3
+	acts, _, err := Parse(s, pp)
+	if err != nil {
+		t.Fatalf("%s: %v", s, err)
+	}
+	if ep.GroupTable == nil {
+		ep.GroupTable = NewExtendTable("group-table", MaxGroupID)
+		ep.MeterTable = NewExtendTable("meter-table", MaxMeterID)
+	}
+	ofacts, err := acts.Encode(&ep)
+	if err != nil {
+		t.Fatalf("%s: encode: %v", s, err)
+	}
+	return ofacts.String()
+}
+
+func TestEncodeProductionParams(t *testing.T) {
+	sw := DefaultEncodeParams(Ingress, true)
+	rtr := DefaultEncodeParams(Ingress, false)
+	egress := DefaultEncodeParams(Egress, true)
+	feat := DefaultEncodeParams(Ingress, true)
+	feat.CTZeroSNATSupport, feat.DPMeterSupport, feat.DPHashL4Sym = true, true, true
+	feat.CtrlMeterID = 7
+	for _, tc := range []struct {
+		in   string
+		ep   EncodeParams
+		want string
+	}{
+		{"output;", sw, "resubmit(,37)"},
+		{"output;", egress, "resubmit(,64)"},
+		{"next;", sw, "resubmit(,12)"},
+		{"next;", egress, "resubmit(,46)"},
+		{"next(pipeline=ingress, table=0);", egress, "resubmit(,8)"},
+		{"ct_next;", sw, "ct(table=12,zone=NXM_NX_REG13[0..15])"},
+		{"ct_next;", rtr, "ct(table=12,zone=NXM_NX_REG11[0..15])"},
+		{"ct_commit;", rtr, "ct(commit,zone=NXM_NX_REG11[0..15])"},
+		{"ct_commit;", feat, "ct(commit,zone=NXM_NX_REG13[0..15],nat(src))"},
+		{"ct_commit_nat(snat);", rtr, "ct(commit,table=12,zone=NXM_NX_REG12[0..15],nat)"},
+		{"ct_commit_nat(dnat);", rtr, "ct(commit,table=12,zone=NXM_NX_REG11[0..15],nat)"},
+		{"ct_lb_mark;", rtr, "ct(table=12,zone=NXM_NX_REG11[0..15],nat)"},
+		{"igmp;", feat, "controller(userdata=00.00.00.10.00.00.00.00,meter_id=7)"},
+		{"handle_svc_check(inport);", sw, "controller(userdata=00.00.00.12.00.00.00.00)"},
+		{"ct_snat_to_vip;", sw, "resubmit(,70)"},
+		{"mac_cache_use;", sw, "resubmit(,79)"},
+	} {
+		if got := encodeWith(t, tc.in, tc.ep); got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSelectL4SymmetricGroup(t *testing.T) {
+	ep := DefaultEncodeParams(Ingress, true)
+	ep.DPHashL4Sym = true
+	ep.GroupTable = NewExtendTable("group-table", MaxGroupID)
+	ep.MeterTable = NewExtendTable("meter-table", MaxMeterID)
+	if got := encodeWith(t, "reg0 = select(1, 2);", ep); got != "group:1" {
+		t.Fatalf("got %s", got)
+	}
+	d, _ := ep.GroupTable.Lookup(1)
+	if !strings.HasPrefix(d, "type=select,selection_method=dp_hash,selection_method_param=0x100000000,bucket=") {
+		t.Fatalf("group description %q", d)
+	}
+}
+
+func TestExtendTableReuse(t *testing.T) {
+	tb := NewExtendTable("t", 3)
+	for i, d := range []string{"a", "b", "a", "c"} {
+		id, ok := tb.AssignID(d)
+		want := map[string]uint32{"a": 1, "b": 2, "c": 3}[d]
+		if !ok || id != want {
+			t.Fatalf("step %d: %s got %d %v", i, d, id, ok)
+		}
+	}
+	if _, ok := tb.AssignID("d"); ok {
+		t.Fatal("table should be full")
+	}
+	tb.Release("b")
+	if id, ok := tb.AssignID("d"); !ok || id != 2 {
+		t.Fatalf("reuse freed id: got %d %v", id, ok)
+	}
+}
+
+func TestRunParseActionsEchoesCommentsAndBlanks(t *testing.T) {
+	dir := vectorsDir(t)
+	ctx := loadTestContext(t, dir)
+	in := "# a comment\n\n   \nnext; # trailing comment\ndrop; next;\n"
+	var out strings.Builder
+	if err := RunParseActions(ctx, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	want := "# a comment\n\n\nnext; \n    formats as next;\n    encodes as resubmit(,19)\ndrop; next;\n    Syntax error at `next' expecting end of input.\n"
+	if out.String() != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
