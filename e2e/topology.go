@@ -3,8 +3,11 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,6 +124,12 @@ func (tp *Topology) AddNodeWithEncap(name, encapType string, bridgeMappings ...s
 	mustRun(t, ch.Exec, "ip", "addr", "add", node.UnderlayIP+"/24", "dev", "br-phy")
 	mustRun(t, ch.Exec, "ip", "link", "set", "br-phy", "up")
 
+	// Provider bridges exist before the agent starts, as in a deployment.
+	for _, m := range bridgeMappings {
+		if _, br, ok := strings.Cut(m, ":"); ok && br != "" {
+			must(t, ch.AddBridge(br))
+		}
+	}
 	must(t, ch.Configure(name, node.UnderlayIP, encapType, bridgeMappings...))
 	must(t, ch.StartAgent(tp.Agent))
 	must(t, tp.Central.WaitChassis(name))
@@ -142,6 +151,8 @@ func (node *Node) AddVM(name, lport, mac, cidr string, mtu int, gw string) *VM {
 	t.Helper()
 	node.vmCount++
 	ns := sandbox.NewNetns(t, uniq(name))
+	// IPv4 only: no IPv6 autoconfiguration chatter in captures.
+	mustRun(t, ns.Exec, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
 	ovsPort := ifName("vif-", name)
 	mustRun(t, ns.Exec, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", ovsPort, "netns", node.Netns())
 	mustRun(t, ns.Exec, "ip", "link", "set", "eth0", "address", mac, "mtu", fmt.Sprint(mtu), "up")
@@ -156,6 +167,54 @@ func (node *Node) AddVM(name, lport, mac, cidr string, mtu int, gw string) *VM {
 	must(t, tp.Central.WaitPortUp(lport, node.SystemID))
 	ip, _, _ := strings.Cut(cidr, "/")
 	return &VM{Name: name, NS: ns, Node: node, LogicalPort: lport, OVSPort: ovsPort, MAC: mac, IP: ip}
+}
+
+// ProviderSegment is a physical L2 network (a Linux bridge in its own
+// namespace) that chassis provider bridges and plain hosts attach to.
+type ProviderSegment struct {
+	NS    *sandbox.Netns
+	ports int
+	topo  *Topology
+}
+
+// AddProviderSegment creates an empty provider segment; hostCIDR (if not
+// empty) is an address of the segment's own bridge, a host on the physical
+// network that VMs on localnet networks can reach.
+func (tp *Topology) AddProviderSegment(name, hostCIDR string) *ProviderSegment {
+	t := tp.t
+	t.Helper()
+	ns := sandbox.NewNetns(t, uniq(name))
+	mustRun(t, ns.Exec, "ip", "link", "add", "br-pn", "type", "bridge")
+	mustRun(t, ns.Exec, "ip", "link", "set", "br-pn", "up")
+	if hostCIDR != "" {
+		mustRun(t, ns.Exec, "ip", "addr", "add", hostCIDR, "dev", "br-pn")
+	}
+	return &ProviderSegment{NS: ns, topo: tp}
+}
+
+// Attach plugs node's OVS bridge into the segment with a veth.
+func (seg *ProviderSegment) Attach(node *Node, bridge string) {
+	t := seg.topo.t
+	t.Helper()
+	seg.ports++
+	segEnd := fmt.Sprintf("pn%d", seg.ports)
+	nodeEnd := ifName("pn-", bridge)
+	mustRun(t, seg.NS.Exec, "ip", "link", "add", segEnd, "type", "veth", "peer", "name", nodeEnd, "netns", node.Netns())
+	mustRun(t, seg.NS.Exec, "ip", "link", "set", segEnd, "master", "br-pn", "up")
+	mustRun(t, seg.NS.Exec, "ethtool", "-K", segEnd, "tx", "off")
+	mustRun(t, node.Exec, "ip", "link", "set", nodeEnd, "up")
+	mustRun(t, node.Exec, "ethtool", "-K", nodeEnd, "tx", "off")
+	must(t, node.AddBridge(bridge))
+	must(t, node.AddPort(bridge, nodeEnd, "", nil))
+}
+
+// Ping sends count echo requests from the segment's host address.
+func (seg *ProviderSegment) Ping(ip string, count int) error {
+	out, err := seg.NS.Exec("busybox", "ping", "-c", fmt.Sprint(count), "-W", "1", ip)
+	if err != nil {
+		return fmt.Errorf("provider host: ping %s: %w (%s)", ip, err, out)
+	}
+	return nil
 }
 
 // Ping sends count echo requests to ip (one second apart, waiting up to
@@ -207,6 +266,121 @@ func (node *Node) WaitTunnel(peer string) error {
 		ids, err := node.Vsctl("--bare", "--columns=external_ids", "find", "Port", "external_ids:ovn-chassis-id!=\"\"")
 		return strings.Contains(ids, "ovn-chassis-id="+peer+"@") || strings.Contains(ids, "ovn-chassis-id=\""+peer+"@"), err
 	})
+}
+
+// WaitNoTunnel waits until node has no tunnel port to the chassis named peer.
+func (node *Node) WaitNoTunnel(peer string) error {
+	return sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
+		ids, err := node.Vsctl("--bare", "--columns=external_ids", "find", "Port", "external_ids:ovn-chassis-id!=\"\"")
+		return !strings.Contains(ids, "ovn-chassis-id="+peer+"@") && !strings.Contains(ids, "ovn-chassis-id=\""+peer+"@"), err
+	})
+}
+
+// PingFailsEventually waits until a ping to ip gets no reply (policy
+// changes take a moment to reach the chassis), then checks that two more
+// attempts fail too.
+func (vm *VM) PingFailsEventually(ip string, timeout time.Duration) error {
+	err := sandbox.Eventually(timeout, func() (bool, error) {
+		return vm.Ping(ip, 1) != nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s still reaches %s: %w", vm.Name, ip, err)
+	}
+	if vm.Ping(ip, 2) == nil {
+		return fmt.Errorf("%s reached %s again after a failed ping", vm.Name, ip)
+	}
+	return nil
+}
+
+// Capture is a tcpdump running on a VM's eth0.
+type Capture struct {
+	cmd *exec.Cmd
+	out *syncBuilder
+}
+
+// StartCapture starts tcpdump on eth0 with a pcap filter and waits until it
+// listens.
+func (vm *VM) StartCapture(filter string) (*Capture, error) {
+	cmd := exec.Command("ip", "netns", "exec", vm.NS.Name, "tcpdump", "-n", "-l", "-i", "eth0", filter)
+	out := &syncBuilder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: start tcpdump: %w", vm.Name, err)
+	}
+	c := &Capture{cmd: cmd, out: out}
+	if err := sandbox.Eventually(10*time.Second, func() (bool, error) {
+		return strings.Contains(out.String(), "listening on"), nil
+	}); err != nil {
+		c.Stop()
+		return nil, fmt.Errorf("%s: tcpdump did not start: %w (%s)", vm.Name, err, out.String())
+	}
+	return c, nil
+}
+
+// Stop ends the capture and returns the captured packet lines.
+func (c *Capture) Stop() []string {
+	_ = c.cmd.Process.Signal(syscall.SIGINT)
+	_ = c.cmd.Wait()
+	var pkts []string
+	for _, line := range strings.Split(c.out.String(), "\n") {
+		// Packet lines start with a timestamp like "12:34:56.789012".
+		if len(line) > 2 && line[2] == ':' {
+			pkts = append(pkts, line)
+		}
+	}
+	return pkts
+}
+
+// syncBuilder is a strings.Builder safe for a writer goroutine and readers.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Pinger is a ping running in the background.
+type Pinger struct {
+	cmd *exec.Cmd
+	out *syncBuilder
+}
+
+// StartPing starts pinging ip every 200 ms until Stop.
+func (vm *VM) StartPing(ip string) (*Pinger, error) {
+	cmd := exec.Command("ip", "netns", "exec", vm.NS.Name, "busybox", "ping", "-q", "-i", "0.2", ip)
+	out := &syncBuilder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: start ping %s: %w", vm.Name, ip, err)
+	}
+	return &Pinger{cmd: cmd, out: out}, nil
+}
+
+// Stop interrupts the ping and returns how many requests were sent and how
+// many replies came back.
+func (p *Pinger) Stop() (sent, received int, err error) {
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	_ = p.cmd.Wait()
+	// "N packets transmitted, M packets received, X% packet loss"
+	for _, line := range strings.Split(p.out.String(), "\n") {
+		if strings.Contains(line, "packets transmitted") {
+			if _, err := fmt.Sscanf(strings.TrimSpace(line), "%d packets transmitted, %d packets received", &sent, &received); err != nil {
+				return 0, 0, fmt.Errorf("parse %q: %w", line, err)
+			}
+			return sent, received, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("no ping statistics in %q", p.out.String())
 }
 
 // TunnelTxPackets sums the transmitted packet counters of node's tunnel
