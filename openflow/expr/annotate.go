@@ -2,31 +2,66 @@ package expr
 
 import "fmt"
 
+// expansion is a successfully parsed and annotated prerequisite or
+// predicate, cached per symbol table.
+type expansion struct {
+	e *Expr
+	// names are the symbols annotation checked against the nesting set; a
+	// later use inside a nesting that contains one of them must fail as
+	// upstream does, so it is recomputed instead of taken from the cache.
+	names []string
+}
+
+// annotator carries the state of one annotation.
+type annotator struct {
+	symtab  *Symtab
+	nesting map[string]bool // symbols being expanded, to catch recursion
+	checked []string        // every symbol checked against nesting so far
+}
+
 // parseAndAnnotate parses and annotates a prerequisite or predicate
-// expansion. nesting holds the symbols being expanded, to catch recursion.
-func parseAndAnnotate(s string, symtab *Symtab, nesting map[string]bool) (*Expr, error) {
-	e, err := ParseString(s, symtab, nil)
+// expansion. The result is the caller's to modify.
+func (a *annotator) parseAndAnnotate(s string) (*Expr, error) {
+	if v, ok := a.symtab.expansions.Load(s); ok {
+		x := v.(*expansion)
+		clash := false
+		for _, n := range x.names {
+			if a.nesting[n] {
+				clash = true
+				break
+			}
+		}
+		if !clash {
+			a.checked = append(a.checked, x.names...)
+			return x.e.Clone(), nil
+		}
+	}
+	start := len(a.checked)
+	e, err := ParseString(s, a.symtab, nil)
 	if err == nil {
-		e, err = annotate(e, symtab, true, nesting)
+		e, err = a.annotate(e, true)
 	}
 	if err != nil {
 		return nil, &Error{Msg: fmt.Sprintf("Error parsing expression `%s' encountered as prerequisite or predicate of initial expression: %s", s, err.Error())}
 	}
+	names := append([]string(nil), a.checked[start:]...)
+	a.symtab.expansions.Store(s, &expansion{e: e.Clone(), names: names})
 	return e, nil
 }
 
-func annotateCmp(e *Expr, symtab *Symtab, appendPrereqs bool, nesting map[string]bool) (*Expr, error) {
+func (a *annotator) annotateCmp(e *Expr, appendPrereqs bool) (*Expr, error) {
 	sym := e.Symbol
-	if nesting[sym.Name] {
+	a.checked = append(a.checked, sym.Name)
+	if a.nesting[sym.Name] {
 		return nil, &Error{Msg: fmt.Sprintf("Recursive expansion of symbol `%s'.", sym.Name)}
 	}
-	nesting[sym.Name] = true
-	defer delete(nesting, sym.Name)
+	a.nesting[sym.Name] = true
+	defer delete(a.nesting, sym.Name)
 
 	var prereqs *Expr
 	if appendPrereqs && sym.Prereqs != "" {
 		var err error
-		if prereqs, err = parseAndAnnotate(sym.Prereqs, symtab, nesting); err != nil {
+		if prereqs, err = a.parseAndAnnotate(sym.Prereqs); err != nil {
 			return nil, err
 		}
 	}
@@ -36,7 +71,7 @@ func annotateCmp(e *Expr, symtab *Symtab, appendPrereqs bool, nesting map[string
 		e.Value.shiftLeft(sym.ParentOfs)
 		e.Mask.shiftLeft(sym.ParentOfs)
 	case sym.Predicate != "":
-		pred, err := parseAndAnnotate(sym.Predicate, symtab, nesting)
+		pred, err := a.parseAndAnnotate(sym.Predicate)
 		if err != nil {
 			return nil, err
 		}
@@ -51,10 +86,10 @@ func annotateCmp(e *Expr, symtab *Symtab, appendPrereqs bool, nesting map[string
 	return e, nil
 }
 
-func annotate(e *Expr, symtab *Symtab, appendPrereqs bool, nesting map[string]bool) (*Expr, error) {
+func (a *annotator) annotate(e *Expr, appendPrereqs bool) (*Expr, error) {
 	switch e.Type {
 	case Cmp:
-		return annotateCmp(e, symtab, appendPrereqs, nesting)
+		return a.annotateCmp(e, appendPrereqs)
 	case And, Or:
 		// When every term tests the same symbol, its prerequisites are
 		// added once for the whole node instead of once per term.
@@ -62,7 +97,7 @@ func annotate(e *Expr, symtab *Symtab, appendPrereqs bool, nesting map[string]bo
 			if sym := e.uniqueSymbol(); sym != nil {
 				appendPrereqs = false
 				if sym.Prereqs != "" {
-					prereqs, err := parseAndAnnotate(sym.Prereqs, symtab, nesting)
+					prereqs, err := a.parseAndAnnotate(sym.Prereqs)
 					if err != nil {
 						return nil, err
 					}
@@ -73,7 +108,7 @@ func annotate(e *Expr, symtab *Symtab, appendPrereqs bool, nesting map[string]bo
 		subs := e.Subs
 		out := make([]*Expr, 0, len(subs))
 		for _, s := range subs {
-			n, err := annotate(s, symtab, appendPrereqs, nesting)
+			n, err := a.annotate(s, appendPrereqs)
 			if err != nil {
 				return nil, err
 			}
@@ -89,7 +124,14 @@ func annotate(e *Expr, symtab *Symtab, appendPrereqs bool, nesting map[string]bo
 // their expansions, and ANDs in every symbol's prerequisites (OVN
 // expr_annotate). It consumes e.
 func Annotate(e *Expr, symtab *Symtab) (*Expr, error) {
-	return annotate(e, symtab, true, map[string]bool{})
+	a := annotator{symtab: symtab, nesting: map[string]bool{}}
+	return a.annotate(e, true)
+}
+
+// parseAndAnnotate parses and annotates a prerequisite string on its own.
+func parseAndAnnotate(s string, symtab *Symtab) (*Expr, error) {
+	a := annotator{symtab: symtab, nesting: map[string]bool{}}
+	return a.parseAndAnnotate(s)
 }
 
 func simplifyNe(e *Expr) *Expr {

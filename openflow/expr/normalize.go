@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 )
@@ -88,10 +89,10 @@ func compareCmps(a, b *Expr) int {
 		}
 		return 1
 	}
-	if d := strings.Compare(string(a.Value[:]), string(b.Value[:])); d != 0 {
+	if d := bytes.Compare(a.Value[:], b.Value[:]); d != 0 {
 		return d
 	}
-	return strings.Compare(string(a.Mask[:]), string(b.Mask[:]))
+	return bytes.Compare(a.Mask[:], b.Mask[:])
 }
 
 // canIntersect reports whether two value/mask pairs can match one value.

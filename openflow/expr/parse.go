@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,7 +130,7 @@ func NewAddressSet(values []string) *ConstantSet {
 }
 
 func compareIntegerConstants(a, b *Constant) int {
-	if d := strings.Compare(string(a.Value[:]), string(b.Value[:])); d != 0 {
+	if d := bytes.Compare(a.Value[:], b.Value[:]); d != 0 {
 		return d
 	}
 	switch {
@@ -140,7 +141,7 @@ func compareIntegerConstants(a, b *Constant) int {
 	case !a.Masked && b.Masked:
 		return 1
 	}
-	return strings.Compare(string(a.Mask[:]), string(b.Mask[:]))
+	return bytes.Compare(a.Mask[:], b.Mask[:])
 }
 
 // NewPortGroup returns a string constant set of port names.
@@ -695,7 +696,7 @@ func ParseField(l *Lexer, symtab *Symtab) (Field, *Expr, bool) {
 			if sym.Prereqs == "" {
 				continue
 			}
-			e, err := parseAndAnnotate(sym.Prereqs, symtab, map[string]bool{})
+			e, err := parseAndAnnotate(sym.Prereqs, symtab)
 			if err != nil {
 				l.Error("%s", err.Error())
 				break

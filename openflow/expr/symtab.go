@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Level is a symbol's measurement level: which operators it accepts.
@@ -167,6 +168,8 @@ func (s *Symbol) String() string {
 // shared by concurrent compilations.
 type Symtab struct {
 	symbols map[string]*Symbol
+	// expansions caches annotated prerequisites and predicates by text.
+	expansions sync.Map
 }
 
 // NewSymtab returns an empty symbol table.
