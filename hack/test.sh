@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test of chassisd on a Debian 12 machine, as root: installs the
+# Debian packages the tests need, then vet, gofmt and the Go test suite
+# (unit, vectors, integration against real OVS/OVN, e2e in namespaces).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+hack/install-deps.sh
+export PATH="$PATH:/usr/local/go/bin"
+
+echo "== go vet"
+go vet ./...
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [[ -n $unformatted ]]; then
+	echo "gofmt would change:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+echo "== go test"
+# -p 2: the integration packages each start ovsdb-servers and
+# ovs-vswitchd; the CI machine has two cores.
+go test -count=1 -p 2 -timeout 45m "$@" ./...
