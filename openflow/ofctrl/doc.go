@@ -1,0 +1,23 @@
+// Package ofctrl keeps br-int's OpenFlow state equal to chassisd's desired
+// table (the role of ovn-controller's ofctrl.c).
+//
+// It owns the desired table (flows keyed by table, priority and match;
+// groups; meters), the controller's view of what is installed, and the
+// rounds that move the switch from one to the other: only the difference,
+// as add / modify_strict / delete_strict (group and meter mods likewise),
+// in one atomic ordered bundle followed by a barrier. Meters, which OVS
+// cannot bundle, go before (adds) and after (deletes) the bundle.
+//
+// After every connection (first start, chassisd restart, ovs-vswitchd
+// restart) it dumps flows, groups and meters and reconciles against the
+// dump; it never clears the switch. Entries the switch rejects are reported
+// (Rejections, *RejectedError) and skipped until they change; the rest of
+// the round is installed. A periodic dump repairs drift (Stats.DriftRepairs).
+//
+// The agent's use:
+//
+//	ctl := ofctrl.New("unix:/var/run/openvswitch/br-int.mgmt", ofctrl.WithDecoder(...))
+//	go ctl.Run(ctx)
+//	v := ctl.Update(func(t ofctrl.Txn) { t.PutFlow(f); t.DeleteFlow(...) })
+//	err := ctl.WaitInstalled(ctx, v) // then write nb_cfg / ovn-installed
+package ofctrl

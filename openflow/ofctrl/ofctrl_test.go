@@ -1,0 +1,341 @@
+package ofctrl
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chassisd/chassisd/openflow/conn"
+	"github.com/chassisd/chassisd/openflow/ovstest"
+)
+
+// Raw encodings in the order OVS dumps them, so that RawDecoder compares
+// dumped flows with desired ones.
+func matchIPSrc(a, b, c, d byte) RawMatch {
+	return RawMatch{0x80, 0x00, 0x0a, 0x02, 0x08, 0x00, 0x80, 0x00, 0x16, 0x04, a, b, c, d}
+}
+
+func actOutput(port uint32) RawActions {
+	b := []byte{0, 0, 0, 16}
+	b = binary.BigEndian.AppendUint32(b, port)
+	b = binary.BigEndian.AppendUint16(b, 0xffff)
+	return append(b, 0, 0, 0, 0, 0, 0)
+}
+
+func actGroup(id uint32) RawActions {
+	return binary.BigEndian.AppendUint32([]byte{0, 22, 0, 8}, id)
+}
+
+func actMeter(id uint32) RawActions {
+	return binary.BigEndian.AppendUint32([]byte{0, 29, 0, 8}, id)
+}
+
+func testFlows(n int, table uint8) []Flow {
+	flows := make([]Flow, n)
+	for i := range flows {
+		flows[i] = Flow{Table: table, Priority: 100, Cookie: uint64(i + 1),
+			Match: matchIPSrc(10, byte(i>>16), byte(i>>8), byte(i)), Actions: actOutput(conn.PortController)}
+	}
+	return flows
+}
+
+func start(t *testing.T) (*ovstest.Switch, context.Context) {
+	t.Helper()
+	sw := ovstest.Start(t)
+	sw.AddBridge("br-int")
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	t.Cleanup(cancel)
+	return sw, ctx
+}
+
+func connect(t *testing.T, ctx context.Context, sw *ovstest.Switch, opts ...Option) *Controller {
+	t.Helper()
+	c := New(sw.Mgmt("br-int"), opts...)
+	if err := c.Connect(ctx); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func countFlows(sw *ovstest.Switch, substr string) int {
+	out := sw.Ofctl("dump-flows", "br-int", "--no-stats")
+	n := 0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+func desiredState(t Txn) {
+	for _, f := range testFlows(50, 10) {
+		t.PutFlow(f)
+	}
+	t.PutMeter(Meter{ID: 1, Flags: conn.MeterFlagPktps | conn.MeterFlagBurst, Bands: conn.AppendDropBand(nil, 100, 10)})
+	t.PutGroup(Group{ID: 5, Type: conn.GroupTypeSelect, Buckets: []Bucket{
+		{ID: 0, Weight: 100, Actions: actOutput(conn.PortController)},
+		{ID: 1, Weight: 100, Actions: actOutput(conn.PortController)}}})
+	t.PutFlow(Flow{Table: 11, Priority: 5, Match: matchIPSrc(1, 1, 1, 1), Actions: append(actMeter(1), actGroup(5)...)})
+}
+
+func TestInstallThenSecondInstanceSendsNothing(t *testing.T) {
+	sw, ctx := start(t)
+	c1 := connect(t, ctx, sw)
+	v := c1.Update(desiredState)
+	if err := c1.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c1.WaitInstalled(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if n := countFlows(sw, "table=10"); n != 50 {
+		t.Fatalf("table 10 has %d flows, want 50", n)
+	}
+	if !strings.Contains(sw.Ofctl("dump-groups", "br-int"), "group_id=5,type=select") {
+		t.Fatalf("group missing:\n%s", sw.Ofctl("dump-groups", "br-int"))
+	}
+	s1 := c1.Stats()
+	if s1.FlowMods != 51 || s1.GroupMods != 1 || s1.MeterMods != 1 || s1.Bundles != 1 {
+		t.Fatalf("first instance stats %+v", s1)
+	}
+	c1.Close()
+
+	// A restarted agent over a correct bridge: dump, diff, nothing to send.
+	c2 := New(sw.Mgmt("br-int"))
+	c2.Update(desiredState)
+	if err := c2.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if s := c2.Stats(); s.FlowMods != 0 || s.GroupMods != 0 || s.MeterMods != 0 {
+		t.Fatalf("second instance sent mods over a correct bridge: %+v", s)
+	}
+	if c2.InstalledVersion() != c2.DesiredVersion() {
+		t.Fatalf("installed version %d, desired %d", c2.InstalledVersion(), c2.DesiredVersion())
+	}
+}
+
+func TestIncrementalChanges(t *testing.T) {
+	sw, ctx := start(t)
+	c := connect(t, ctx, sw)
+	flows := testFlows(10, 20)
+	c.SetFlows(flows)
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Stats().FlowMods
+	flows[0].Actions = actOutput(conn.PortInPort) // modify_strict
+	flows[1].Cookie = 0x99                        // cookie change: add
+	flows = flows[:9]                             // one deleted
+	c.SetFlows(flows)
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Stats().FlowMods - before; got != 3 {
+		t.Fatalf("sent %d flow mods, want 3", got)
+	}
+	out := sw.Ofctl("dump-flows", "br-int", "--no-stats")
+	if !strings.Contains(out, "cookie=0x1, table=20, priority=100,ip,nw_src=10.0.0.0 actions=IN_PORT") ||
+		!strings.Contains(out, "cookie=0x99, table=20, priority=100,ip,nw_src=10.0.0.1 actions=CONTROLLER") ||
+		strings.Contains(out, "nw_src=10.0.0.9 ") || countFlows(sw, "table=20") != 9 {
+		t.Fatalf("unexpected flows:\n%s", out)
+	}
+	// Same state again: nothing sent.
+	before = c.Stats().FlowMods
+	c.SetFlows(flows)
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Stats().FlowMods - before; got != 0 {
+		t.Fatalf("unchanged state sent %d flow mods", got)
+	}
+}
+
+func TestDriftRepair(t *testing.T) {
+	sw, ctx := start(t)
+	c := connect(t, ctx, sw)
+	c.SetFlows(testFlows(5, 30))
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sw.Ofctl("del-flows", "br-int", "--strict", "table=30,priority=100,ip,nw_src=10.0.0.2")
+	sw.Ofctl("add-flow", "br-int", "table=31,priority=1,actions=drop") // another writer
+	sw.Ofctl("mod-flows", "br-int", "--strict", "table=30,priority=100,ip,nw_src=10.0.0.3,actions=drop")
+	n, err := c.CheckDrift(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || c.Stats().DriftRepairs != 3 {
+		t.Fatalf("drift repaired %d (stats %+v), want 3", n, c.Stats())
+	}
+	out := sw.Ofctl("dump-flows", "br-int", "--no-stats")
+	if countFlows(sw, "table=30") != 5 || strings.Contains(out, "table=31") || strings.Contains(out, "actions=drop") {
+		t.Fatalf("drift not repaired:\n%s", out)
+	}
+	if n, err := c.CheckDrift(ctx); err != nil || n != 0 {
+		t.Fatalf("second drift check: %d, %v", n, err)
+	}
+}
+
+func TestRejectedFlowReportedRestInstalled(t *testing.T) {
+	sw, ctx := start(t)
+	c := connect(t, ctx, sw)
+	flows := testFlows(4, 40)
+	// Refused when added (port beyond the bridge's range).
+	flows = append(flows, Flow{Table: 40, Priority: 7, Match: matchIPSrc(9, 9, 9, 9), Actions: actOutput(0x10000)})
+	// Refused at commit (group 77 does not exist): the atomic commit fails
+	// and is retried without it.
+	flows = append(flows, Flow{Table: 40, Priority: 8, Match: matchIPSrc(8, 8, 8, 8), Actions: actGroup(77)})
+	c.SetFlows(flows)
+	err := c.Sync(ctx)
+	var re *RejectedError
+	if !errors.As(err, &re) || len(re.Rejections) != 2 {
+		t.Fatalf("want 2 rejections, got %v", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "table=40, priority=7") || !strings.Contains(msg, "OFPBAC_BAD_OUT_PORT") ||
+		!strings.Contains(msg, "table=40, priority=8") {
+		t.Fatalf("rejections not named: %s", msg)
+	}
+	if n := countFlows(sw, "table=40"); n != 4 {
+		t.Fatalf("%d flows installed, want the 4 valid ones:\n%s", n, sw.Ofctl("dump-flows", "br-int"))
+	}
+	if len(c.Rejections()) != 2 {
+		t.Fatalf("Rejections() = %v", c.Rejections())
+	}
+	// Not re-sent by Sync while unchanged.
+	before := c.Stats().FlowMods
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Stats().FlowMods - before; got != 0 {
+		t.Fatalf("rejected flows re-sent: %d flow mods", got)
+	}
+	// Fixing one flow installs it; the other stays rejected.
+	flows[4].Actions = actOutput(conn.PortController)
+	c.SetFlows(flows)
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := countFlows(sw, "table=40"); n != 5 {
+		t.Fatalf("fixed flow not installed (%d flows)", n)
+	}
+	if r := c.Rejections(); len(r) != 1 || !strings.Contains(r[0].What, "priority=8") {
+		t.Fatalf("Rejections() = %v", r)
+	}
+}
+
+// A modify that fails only at commit time makes the atomic bundle fail as a
+// whole; the round is retried without it and the rest goes in.
+func TestCommitFailureRetriedWithoutRejected(t *testing.T) {
+	sw, ctx := start(t)
+	c := connect(t, ctx, sw)
+	g := Group{ID: 9, Type: conn.GroupTypeAll, Buckets: []Bucket{{ID: 0, Actions: actOutput(conn.PortController)}}}
+	c.Update(func(t Txn) { t.PutGroup(g) })
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sw.Ofctl("del-groups", "br-int", "group_id=9") // behind the controller's back
+	g.Buckets = append(g.Buckets, Bucket{ID: 1, Actions: actOutput(conn.PortInPort)})
+	c.Update(func(t Txn) {
+		t.PutGroup(g) // a group_mod modify of a group the switch no longer has
+		for _, f := range testFlows(3, 41) {
+			t.PutFlow(f)
+		}
+	})
+	err := c.Sync(ctx)
+	var re *RejectedError
+	if !errors.As(err, &re) || len(re.Rejections) != 1 || !strings.Contains(re.Error(), "group_id=9") ||
+		!strings.Contains(re.Error(), "OFPGMFC_UNKNOWN_GROUP") {
+		t.Fatalf("want the group modify rejected, got %v", err)
+	}
+	if n := countFlows(sw, "table=41"); n != 3 {
+		t.Fatalf("%d flows installed after the retried bundle, want 3", n)
+	}
+	// The next reconcile sees the group missing and adds it.
+	if _, err := c.CheckDrift(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if out := sw.Ofctl("dump-groups", "br-int"); !strings.Contains(out, "group_id=9,type=all,bucket=bucket_id:0") ||
+		!strings.Contains(out, "bucket_id:1") {
+		t.Fatalf("group not restored:\n%s", out)
+	}
+}
+
+func TestRunSurvivesVswitchdRestart(t *testing.T) {
+	sw, ctx := start(t)
+	c := New(sw.Mgmt("br-int"), WithDriftInterval(0))
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(runCtx) }()
+	defer func() {
+		stop()
+		<-done
+	}()
+	v := c.SetFlows(testFlows(1000, 50))
+	if err := c.WaitInstalled(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if n := countFlows(sw, "table=50"); n != 1000 {
+		t.Fatalf("%d flows before restart", n)
+	}
+	connects := c.Stats().Connects
+	sw.RestartVswitchd()
+	restarted := time.Now()
+	for countFlows(sw, "table=50") != 1000 {
+		if ctx.Err() != nil {
+			t.Fatalf("flows not restored after ovs-vswitchd restart (connects %d)", c.Stats().Connects)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("desired table back %v after ovs-vswitchd answered again", time.Since(restarted))
+	if c.Stats().Connects <= connects {
+		t.Fatalf("no reconnect recorded: %+v", c.Stats())
+	}
+	// Changes after the restart still flow through.
+	v = c.SetFlows(testFlows(1001, 50))
+	if err := c.WaitInstalled(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if n := countFlows(sw, "table=50"); n != 1001 {
+		t.Fatalf("%d flows after update", n)
+	}
+}
+
+func TestWaitInstalledBlocksUntilConnected(t *testing.T) {
+	sw, ctx := start(t)
+	c := New(sw.Mgmt("br-int"))
+	v := c.SetFlows(testFlows(3, 60))
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := c.WaitInstalled(short, v); err == nil {
+		t.Fatal("WaitInstalled returned before any connection")
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go c.Run(runCtx)
+	if err := c.WaitInstalled(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if n := countFlows(sw, "table=60"); n != 3 {
+		t.Fatalf("%d flows", n)
+	}
+}
+
+func TestTLVMapOnConnect(t *testing.T) {
+	sw, ctx := start(t)
+	c := connect(t, ctx, sw)
+	if c.TunMetadataIndex() != 0 {
+		t.Fatalf("tun_metadata index %d, want 0", c.TunMetadataIndex())
+	}
+	out := sw.Ofctl("dump-tlv-map", "br-int")
+	if !strings.Contains(out, fmt.Sprintf("0x%x", conn.OVNGeneveClass)) {
+		t.Fatalf("tlv map:\n%s", out)
+	}
+}
