@@ -105,3 +105,23 @@ func TestRunParseActionsEchoesCommentsAndBlanks(t *testing.T) {
 		t.Fatalf("got:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+func TestNestedPrereqs(t *testing.T) {
+	pp, _ := fuzzParams()
+	for _, tc := range []struct{ in, want string }{
+		// reject and clone keep the nested prerequisites...
+		{"reject { tcp.dst = 80; };", "ip.proto == 0x6 && (eth.type == 0x800 || eth.type == 0x86dd)"},
+		{"clone { tcp.dst = 80; };", "ip.proto == 0x6 && (eth.type == 0x800 || eth.type == 0x86dd)"},
+		// ...the packet-generating actions replace them by their own.
+		{"arp { tcp.dst = 80; };", "ip4"},
+		{"nd_na { tcp.dst = 80; };", "nd_ns"},
+	} {
+		_, pre, err := Parse(tc.in, pp)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if pre == nil || pre.String() != tc.want {
+			t.Errorf("%s: prereqs %v, want %s", tc.in, pre, tc.want)
+		}
+	}
+}

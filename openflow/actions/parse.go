@@ -145,7 +145,7 @@ func (p *parser) parseKeywordAction() {
 	}
 	if n, ok := nested[name]; ok {
 		lx.Get()
-		p.parseNested(n.kind, n.prereq, true, p.scope)
+		p.parseNested(n.kind, n.prereq, p.scope)
 		return
 	}
 	switch name {
@@ -191,10 +191,10 @@ func (p *parser) parseKeywordAction() {
 		p.parseCTCommitNat()
 	case "clone":
 		lx.Get()
-		p.parseNested(NestClone, "", false, expr.WriteDefault)
+		p.parseNested(NestClone, "", expr.WriteDefault)
 	case "reject":
 		lx.Get()
-		p.parseNested(NestReject, "", true, p.scope)
+		p.parseNested(NestReject, "", p.scope)
 	case "get_arp", "get_nd":
 		lx.Get()
 		p.parseGetMAC(name == "get_nd")
@@ -478,7 +478,7 @@ func (p *parser) parseCTCommit() {
 	lx := p.lx
 	switch lx.Token.Type {
 	case expr.TokLCurly:
-		p.parseNested(NestCTCommit, "ip", true, expr.WriteCTCommit)
+		p.parseNested(NestCTCommit, "ip", expr.WriteCTCommit)
 	case expr.TokLParen:
 		p.parseCTCommitV1()
 	default:
@@ -743,9 +743,9 @@ func (p *parser) parseSelect(res *Field) {
 }
 
 // parseNested parses "{ actions }" for ct_commit, clone, arp and friends.
-// With replace, the nested prerequisites are dropped and prereq is added
-// instead (empty prereq adds nothing); otherwise they join the outer ones.
-func (p *parser) parseNested(kind NestKind, prereq string, replace bool, scope expr.WriteScope) {
+// With a prereq, the nested prerequisites are dropped and prereq is added
+// instead; without one (clone, reject) they join the outer ones.
+func (p *parser) parseNested(kind NestKind, prereq string, scope expr.WriteScope) {
 	lx := p.lx
 	if !lx.ForceMatch(expr.TokLCurly) {
 		return
@@ -757,10 +757,8 @@ func (p *parser) parseNested(kind NestKind, prereq string, replace bool, scope e
 	var nested Actions
 	inner := &parser{lx: lx, pp: p.pp, depth: p.depth + 1, scope: scope, acts: &nested}
 	inner.parseActions(expr.TokRCurly)
-	if replace {
-		if prereq != "" {
-			p.addPrerequisite(prereq)
-		}
+	if prereq != "" {
+		p.addPrerequisite(prereq)
 	} else {
 		p.prereqs = expr.Combine(expr.And, inner.prereqs, p.prereqs)
 	}
@@ -1477,4 +1475,25 @@ func isUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// LogicalPipelineLen is the number of logical tables of each pipeline
+// (LOG_PIPELINE_LEN in lib/ovn-util.h).
+const LogicalPipelineLen = 29
+
+// NewParseParams returns the parameters ovn-controller uses for a logical
+// flow in table `table` of pipeline p: OVN's default option tables and
+// LogicalPipelineLen tables. Callers that mirror the Southbound
+// DHCP_Options/DHCPv6_Options tables replace the option tables.
+func NewParseParams(symtab *expr.Symtab, p Pipeline, table int) *ParseParams {
+	return &ParseParams{
+		Symtab:           symtab,
+		DHCPOptions:      DefaultDHCPOptions(),
+		DHCPv6Options:    DefaultDHCPv6Options(),
+		NDRAOptions:      DefaultNDRAOptions(),
+		ControllerEvents: DefaultControllerEvents(),
+		Pipeline:         p,
+		NTables:          LogicalPipelineLen,
+		CurTable:         table,
+	}
 }
