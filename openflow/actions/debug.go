@@ -60,10 +60,10 @@ func optionTable(opts []optionJSON) OptionTable {
 // LoadContext reads a test-ovn style context (the vectors' context.json,
 // whose "actions" section has ports, parse and encode parameters and option
 // tables). The symbol table is OVN's plus upstream's five test symbols.
-func LoadContext(r io.Reader) (*Context, error) {
+func LoadContext(r io.Reader) (Context, error) {
 	var cf contextFile
 	if err := json.NewDecoder(r).Decode(&cf); err != nil {
-		return nil, fmt.Errorf("decode actions context: %w", err)
+		return Context{}, fmt.Errorf("decode actions context: %w", err)
 	}
 	a := &cf.Actions
 	symtab := expr.NewOVNSymtab()
@@ -79,7 +79,7 @@ func LoadContext(r io.Reader) (*Context, error) {
 	for _, o := range a.Events {
 		name, ok := eventIDs[o.Event]
 		if !ok {
-			return nil, fmt.Errorf("controller event %d has no name", o.Event)
+			return Context{}, fmt.Errorf("controller event %d has no name", o.Event)
 		}
 		ev := events[name]
 		if ev.Options == nil {
@@ -89,7 +89,7 @@ func LoadContext(r io.Reader) (*Context, error) {
 		events[name] = ev
 	}
 
-	ctx := &Context{Parse: ParseParams{
+	ctx := Context{Parse: ParseParams{
 		Symtab:           symtab,
 		DHCPOptions:      optionTable(a.DHCP),
 		DHCPv6Options:    optionTable(a.DHCPv6),
@@ -122,39 +122,39 @@ func LoadContext(r io.Reader) (*Context, error) {
 		"mac_cache_use_table": &ep.MACCacheUseTable,
 	} {
 		if err := intParam(name, dst); err != nil {
-			return nil, err
+			return Context{}, err
 		}
 	}
 	if raw, ok := a.EncodeParams["is_switch"]; ok {
 		if err := json.Unmarshal(raw, &ep.IsSwitch); err != nil {
-			return nil, fmt.Errorf("encode param is_switch: %w", err)
+			return Context{}, fmt.Errorf("encode param is_switch: %w", err)
 		}
 	}
 	if raw, ok := a.EncodeParams["dp_key"]; ok {
 		if err := json.Unmarshal(raw, &ep.DPKey); err != nil {
-			return nil, fmt.Errorf("encode param dp_key: %w", err)
+			return Context{}, fmt.Errorf("encode param dp_key: %w", err)
 		}
 	}
 	if raw, ok := a.EncodeParams["lflow_uuid"]; ok {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("encode param lflow_uuid: %w", err)
+			return Context{}, fmt.Errorf("encode param lflow_uuid: %w", err)
 		}
 		u, err := ParseUUID(s)
 		if err != nil {
-			return nil, err
+			return Context{}, err
 		}
 		ep.LflowUUID = u
 	}
 	if raw, ok := a.EncodeParams["common_nat_ct_zone"]; ok {
 		var z struct{ Field string }
 		if err := json.Unmarshal(raw, &z); err != nil {
-			return nil, fmt.Errorf("encode param common_nat_ct_zone: %w", err)
+			return Context{}, fmt.Errorf("encode param common_nat_ct_zone: %w", err)
 		}
 		name := strings.ToLower(strings.TrimPrefix(z.Field, "MFF_"))
 		f, ok := flow.FieldByName(name)
 		if !ok {
-			return nil, fmt.Errorf("encode param common_nat_ct_zone: unknown field %q", z.Field)
+			return Context{}, fmt.Errorf("encode param common_nat_ct_zone: unknown field %q", z.Field)
 		}
 		ep.CommonNATCTZone = f
 	}
@@ -192,8 +192,8 @@ func ParseUUID(s string) ([16]byte, error) {
 // "    formats as ...", "    encodes as ...", "    uses group: ...",
 // "    has prereqs ...", or the indented error. Comment lines are echoed,
 // blank ones print an empty line. Group and meter ids persist across lines
-// (in ctx's tables).
-func RunParseActions(ctx *Context, in io.Reader, out io.Writer) error {
+// (ctx's tables are shared by copies of ctx).
+func RunParseActions(ctx Context, in io.Reader, out io.Writer) error {
 	w := bufio.NewWriter(out)
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
@@ -210,7 +210,7 @@ func RunParseActions(ctx *Context, in io.Reader, out io.Writer) error {
 			fmt.Fprintln(w)
 			continue
 		}
-		for _, l := range ParseActionsLine(ctx, line) {
+		for _, l := range ParseActionsLine(&ctx, line) {
 			fmt.Fprintln(w, l)
 		}
 	}

@@ -97,7 +97,7 @@ func TestRunParseActionsEchoesCommentsAndBlanks(t *testing.T) {
 	ctx := loadTestContext(t, dir)
 	in := "# a comment\n\n   \nnext; # trailing comment\ndrop; next;\n"
 	var out strings.Builder
-	if err := RunParseActions(ctx, strings.NewReader(in), &out); err != nil {
+	if err := RunParseActions(*ctx, strings.NewReader(in), &out); err != nil {
 		t.Fatal(err)
 	}
 	want := "# a comment\n\n\nnext; \n    formats as next;\n    encodes as resubmit(,19)\ndrop; next;\n    Syntax error at `next' expecting end of input.\n"

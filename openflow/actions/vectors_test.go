@@ -79,7 +79,7 @@ func loadTestContext(t testing.TB, dir string) *Context {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ctx
+	return &ctx
 }
 
 // loadExclusions reads testdata/excluded.txt: "<source line> <reason>" per
