@@ -63,6 +63,12 @@ type EncodeParams struct {
 	DPMeterSupport    bool
 	CTZeroSNATSupport bool
 	DPHashL4Sym       bool
+
+	// OVN2303 encodes as OVN 23.03.x (the Debian 12 ovn-controller) does
+	// where it differs from 24.03.0: NAT port ranges without "random" and
+	// commit_lb_aff learns without the flow cookie. Both versions parse
+	// the same action strings northd 23.03 writes.
+	OVN2303 bool
 }
 
 // OpenFlow tables of OVN 24.03.0 and 23.03.1+ (controller/lflow.h).

@@ -130,7 +130,7 @@ func (a *CTNat) encode(e *encoder) {
 	}
 	if a.HasPortRange {
 		nat.portLo, nat.portHi = a.PortLo, a.PortHi
-		nat.random = a.PortLo != 0 && a.PortHi != 0
+		nat.random = a.PortLo != 0 && a.PortHi != 0 && !e.ep.OVN2303
 	}
 	e.ctNAT(ctSpec{commit: a.Commit, table: uint8(a.Table) + e.firstTable(e.ep.Pipeline), zoneReg: zone, nat: nat})
 }
@@ -244,6 +244,9 @@ func (a *CommitLBAff) encode(e *encoder) {
 	l := flow.Learn{
 		Table: e.ep.LBAffinityTable, IdleTimeout: a.Timeout, Priority: flow.LearnDefaultPriority,
 		DeleteLearned: true, Cookie: uint64(e.ep.Cookie()),
+	}
+	if e.ep.OVN2303 {
+		l.Cookie = 0
 	}
 	ipSrc, ipDst := flow.FieldIPv4Src, flow.FieldIPv4Dst
 	vip := a.VIP.Unmap().AsSlice()

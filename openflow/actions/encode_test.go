@@ -3,6 +3,8 @@ package actions
 import (
 	"strings"
 	"testing"
+
+	"github.com/chassisd/chassisd/openflow/flow"
 )
 
 // encodeWith parses s in a production-like context and encodes it.
@@ -32,6 +34,8 @@ func TestEncodeProductionParams(t *testing.T) {
 	feat := DefaultEncodeParams(Ingress, true)
 	feat.CTZeroSNATSupport, feat.DPMeterSupport, feat.DPHashL4Sym = true, true, true
 	feat.CtrlMeterID = 7
+	old := DefaultEncodeParams(Ingress, false)
+	old.OVN2303 = true
 	for _, tc := range []struct {
 		in   string
 		ep   EncodeParams
@@ -53,6 +57,11 @@ func TestEncodeProductionParams(t *testing.T) {
 		{"handle_svc_check(inport);", sw, "controller(userdata=00.00.00.12.00.00.00.00)"},
 		{"ct_snat_to_vip;", sw, "resubmit(,70)"},
 		{"mac_cache_use;", sw, "resubmit(,79)"},
+		{"ct_dnat(10.0.0.1, 100-200);", rtr, "ct(commit,table=12,zone=NXM_NX_REG11[0..15],nat(dst=10.0.0.1:100-200,random))"},
+		{"ct_dnat(10.0.0.1, 100-200);", old, "ct(commit,table=12,zone=NXM_NX_REG11[0..15],nat(dst=10.0.0.1:100-200))"},
+		{"ct_commit_nat;", old, "ct(commit,table=12,zone=NXM_NX_REG11[0..15],nat)"},
+		{"commit_lb_aff(vip = \"1.1.1.1\", backend = \"2.2.2.2\", timeout = 5);", old,
+			"learn(table=78,idle_timeout=5,delete_learned,OXM_OF_METADATA[],eth_type=0x800,NXM_OF_IP_SRC[],ip_dst=1.1.1.1,load:0x1->NXM_NX_REG10[14],load:0x2020202->NXM_NX_REG4[])"},
 	} {
 		if got := encodeWith(t, tc.in, tc.ep); got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.in, got, tc.want)
@@ -122,6 +131,44 @@ func TestNestedPrereqs(t *testing.T) {
 		}
 		if pre == nil || pre.String() != tc.want {
 			t.Errorf("%s: prereqs %v, want %s", tc.in, pre, tc.want)
+		}
+	}
+}
+
+// TestNestedUserdataDecodes checks that the OpenFlow 1.5 actions carried in
+// the userdata of packet-generating controller actions decode back (as
+// pinctrl will decode them) to the nested actions' own encoding.
+func TestNestedUserdataDecodes(t *testing.T) {
+	pp, ep := fuzzParams()
+	for _, s := range []string{
+		"arp { eth.dst = ff:ff:ff:ff:ff:ff; output; };",
+		"nd_na { eth.src = 12:34:56:78:9a:bc; nd.tll = 12:34:56:78:9a:bc; outport = inport; inport = \"\"; output; };",
+		"icmp4_error { eth.dst = ff:ff:ff:ff:ff:ff; icmp4.frag_mtu = 1500; output; };",
+		"reject { ct_commit { ct_mark.blocked = 1; }; reg0 <-> reg1; next; };",
+		"tcp_reset { clone { ip4.dst = 1.2.3.4; output; }; };",
+	} {
+		acts, _, err := Parse(s, pp)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		ofacts, err := acts.Encode(ep)
+		if err != nil || len(ofacts) != 1 {
+			t.Fatalf("%s: %v %v", s, ofacts, err)
+		}
+		c, ok := ofacts[0].(flow.Controller)
+		if !ok || len(c.Userdata) < UserdataHeaderLen {
+			t.Fatalf("%s: not a controller action: %v", s, ofacts[0])
+		}
+		decoded, err := flow.DecodeActions(c.Userdata[UserdataHeaderLen:])
+		if err != nil {
+			t.Fatalf("%s: decode nested actions: %v", s, err)
+		}
+		want, err := acts[0].(*Nest).Nested.Encode(ep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if decoded.String() != want.String() {
+			t.Errorf("%s: nested actions decode as %s, want %s", s, decoded, want)
 		}
 	}
 }

@@ -72,6 +72,10 @@ func TestSeedLflowsCompile(t *testing.T) {
 			t.Errorf("%s: %v", m[3], err)
 			continue
 		}
+		formatted := acts.String()
+		if again, _, err := Parse(formatted, pp); err != nil || again.String() != formatted {
+			t.Errorf("%s: formats as %q, which does not round-trip (%v)", m[3], formatted, err)
+		}
 		ep := DefaultEncodeParams(pipeline, isSwitch)
 		ep.GroupTable, ep.MeterTable = groups, meters
 		ep.LookupPort = func(string) (uint32, bool) { return 0, false }
