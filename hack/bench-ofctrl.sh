@@ -1,0 +1,12 @@
+#!/bin/sh
+# Benchmark of openflow/ofctrl against ovs-ofctl on a private ovs-vswitchd:
+# install 100k flows onto an empty bridge (chassisd-s) and the same flows as
+# text with `ovs-ofctl --bundle add-flows` (ofctl-s) in the same run, their
+# ratio (goal <= 1.0), and the latency of a 1% change (change1pct-ms, goal
+# < 50). Needs Open vSwitch binaries; run as root.
+#
+# Usage: hack/bench-ofctrl.sh [count]   (env BENCH_FLOWS overrides 100000)
+set -eu
+cd "$(dirname "$0")/.."
+count=${1:-3}
+exec go test -run '^$' -bench '^BenchmarkInstall100k$' -benchtime 1x -count "$count" ./openflow/ofctrl/

@@ -1,0 +1,159 @@
+package ofctrl
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chassisd/chassisd/openflow/ovstest"
+)
+
+// benchFlow builds an OVN-like flow: ip, metadata, reg14, nw_src match;
+// set_field reg15 and resubmit actions. text is the same flow for
+// `ovs-ofctl add-flows`.
+func benchFlow(i int, variant uint32) (Flow, string) {
+	dp, port := uint64(i/1000+1), uint32(i%1000+1)
+	var m []byte
+	m = append(m, 0x80, 0x00, 0x0a, 0x02, 0x08, 0x00) // eth_type=0x0800
+	m = append(m, 0x80, 0x00, 0x04, 0x08)             // metadata
+	m = binary.BigEndian.AppendUint64(m, dp)
+	m = append(m, 0x00, 0x01, 0x1c, 0x04) // NXM_NX_REG14
+	m = binary.BigEndian.AppendUint32(m, port)
+	m = append(m, 0x80, 0x00, 0x16, 0x04, 10, byte(i>>16), byte(i>>8), byte(i)) // ipv4_src
+	out := port + variant
+	var a []byte
+	a = append(a, 0x00, 0x19, 0x00, 0x10, 0x00, 0x01, 0x1e, 0x04) // set_field NXM_NX_REG15
+	a = binary.BigEndian.AppendUint32(a, out)
+	a = append(a, 0, 0, 0, 0)
+	a = append(a, 0xff, 0xff, 0x00, 0x10, 0x00, 0x00, 0x23, 0x20, 0x00, 0x0e, 0xff, 0xf8, 37, 0, 0, 0) // resubmit(,37)
+	f := Flow{Table: 8, Priority: 100, Cookie: uint64(i + 1), Match: RawMatch(m), Actions: RawActions(a)}
+	text := fmt.Sprintf("table=8,priority=100,cookie=%#x,ip,metadata=%#x,reg14=%#x,nw_src=10.%d.%d.%d,actions=set_field:%#x->reg15,resubmit(,37)",
+		i+1, dp, port, byte(i>>16), byte(i>>8), byte(i), out)
+	return f, text
+}
+
+func benchFlows(n int, variant func(i int) uint32) ([]Flow, string) {
+	flows := make([]Flow, n)
+	var b strings.Builder
+	for i := range flows {
+		var text string
+		flows[i], text = benchFlow(i, variant(i))
+		b.WriteString(text)
+		b.WriteByte('\n')
+	}
+	return flows, b.String()
+}
+
+// TestBenchFlowsMatchOfctlText checks that the benchmark's binary flows and
+// their text are the same flows, so the comparison is fair.
+func TestBenchFlowsMatchOfctlText(t *testing.T) {
+	sw, ctx := start(t)
+	sw.AddBridge("br-text")
+	flows, text := benchFlows(300, func(int) uint32 { return 0 })
+	file := filepath.Join(sw.Dir(), "flows.txt")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sw.Ofctl("--bundle", "add-flows", "br-text", file)
+	c := connect(t, ctx, sw, WithoutTLVMap())
+	c.SetFlows(flows)
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := sortedLines(sw.Ofctl("dump-flows", "br-int", "--no-stats"))
+	want := sortedLines(sw.Ofctl("dump-flows", "br-text", "--no-stats"))
+	if got != want || strings.Count(got, "table=8") != 300 {
+		t.Fatalf("binary and text flows differ:\n%s\n---\n%s", got, want)
+	}
+}
+
+func sortedLines(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+// BenchmarkInstall100k installs 100k flows onto an empty bridge with
+// ofctrl and, in the same run, the same flows as text with
+// `ovs-ofctl --bundle add-flows`; then applies a 1% change with ofctrl.
+// Metrics: chassisd-s, ofctl-s, ratio (chassisd/ofctl, goal <= 1), and
+// change1pct-ms (goal < 50).
+func BenchmarkInstall100k(b *testing.B) {
+	n := 100000
+	if v := os.Getenv("BENCH_FLOWS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	sw := ovstest.Start(b)
+	sw.AddBridge("br-int")
+	sw.AddBridge("br-text")
+	ctx := context.Background()
+	flows, text := benchFlows(n, func(int) uint32 { return 0 })
+	file := filepath.Join(sw.Dir(), "flows.txt")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	changed := make([]Flow, 0, n/100)
+	for i := 0; i < n; i += 100 {
+		f, _ := benchFlow(i, 1)
+		changed = append(changed, f)
+	}
+	var ours, theirs, change time.Duration
+	for iter := 0; iter < b.N; iter++ {
+		b.StopTimer()
+		sw.Ofctl("del-flows", "br-int")
+		sw.Ofctl("del-flows", "br-text")
+		b.StartTimer()
+
+		runOfctl := func() {
+			start := time.Now()
+			sw.Ofctl("--bundle", "add-flows", "br-text", file)
+			theirs += time.Since(start)
+		}
+		if iter%2 == 1 {
+			runOfctl()
+		}
+		start := time.Now()
+		c := New(sw.Mgmt("br-int"), WithoutTLVMap(), WithDriftInterval(0))
+		if err := c.Connect(ctx); err != nil {
+			b.Fatal(err)
+		}
+		c.SetFlows(flows)
+		if err := c.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+		ours += time.Since(start)
+		if iter%2 == 0 {
+			runOfctl()
+		}
+
+		start = time.Now()
+		c.Update(func(t Txn) {
+			for _, f := range changed {
+				t.PutFlow(f)
+			}
+		})
+		if err := c.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+		change += time.Since(start)
+		if got := c.Stats().FlowMods; got != uint64(n+len(changed)) {
+			b.Fatalf("sent %d flow mods, want %d", got, n+len(changed))
+		}
+		c.Close()
+	}
+	b.StopTimer()
+	N := float64(b.N)
+	b.ReportMetric(ours.Seconds()/N, "chassisd-s")
+	b.ReportMetric(theirs.Seconds()/N, "ofctl-s")
+	b.ReportMetric(ours.Seconds()/theirs.Seconds(), "ratio")
+	b.ReportMetric(float64(change.Microseconds())/1000/N, "change1pct-ms")
+}
