@@ -40,8 +40,8 @@ func evaluateCmp(e *Expr, fieldValue func(*OVSField) []byte, lookupPort func(str
 	cmp := 0
 	if e.Symbol.Width != 0 {
 		n := f.Bytes()
-		cst := e.Value[SubvalueBytes-n:]
-		mask := e.Mask[SubvalueBytes-n:]
+		cst := e.Value[value128Bytes-n:]
+		mask := e.Mask[value128Bytes-n:]
 		for i := 0; i < n; i++ {
 			b := v[i] & mask[i]
 			if b != cst[i] {

@@ -93,8 +93,8 @@ type Expr struct {
 	Symbol    *Symbol
 	Relop     Relop
 	Str       string
-	Value     Subvalue
-	Mask      Subvalue
+	Value     Value128
+	Mask      Value128
 	maskNBits int
 
 	// And, Or.
@@ -215,7 +215,7 @@ func (e *Expr) Clone() *Expr {
 
 // findBitwiseRange finds the single run of 1-bits in the low width bits of
 // v; it returns (0, 0) if there is none or more than one.
-func findBitwiseRange(v *Subvalue, width int) (start, n int) {
+func findBitwiseRange(v *Value128, width int) (start, n int) {
 	s := v.scan(true, 0, width)
 	if s < width {
 		end := v.scan(false, s, width)
@@ -312,7 +312,7 @@ func (e *Expr) formatCmp(sb *strings.Builder) {
 	sb.WriteString(e.Relop.String())
 	sb.WriteByte(' ')
 	if n > 0 {
-		var v Subvalue
+		var v Value128
 		v.copyBits(&e.Value, ofs, 0, n)
 		v.appendHex(sb)
 	} else {

@@ -101,7 +101,7 @@ func constrain(e *Expr, lookupPort func(string) (uint32, bool), m *Match) bool {
 	}
 	n := sym.Field.Bytes()
 	if sym.Width != 0 {
-		m.Flow.SetMasked(ff, e.Value[SubvalueBytes-n:], e.Mask[SubvalueBytes-n:])
+		m.Flow.SetMasked(ff, e.Value[value128Bytes-n:], e.Mask[value128Bytes-n:])
 		return true
 	}
 	if lookupPort == nil {
@@ -124,8 +124,7 @@ func addDisjunction(or *Expr, lookupPort func(string) (uint32, bool), base *Matc
 		}
 		if or.AsName != "" && sub.Symbol.Width != 0 {
 			m.AddrSet = or.AsName
-			copy(m.AddrSetIP[:], sub.Value[SubvalueBytes-16:])
-			copy(m.AddrSetMask[:], sub.Mask[SubvalueBytes-16:])
+			m.AddrSetIP, m.AddrSetMask = sub.Value, sub.Mask
 		}
 		if constrain(sub, lookupPort, m) {
 			out.add(m)

@@ -106,7 +106,7 @@ func canIntersect(a, b *Expr) bool {
 }
 
 // maskIsSuperset reports whether every bit of sub is set in sup.
-func maskIsSuperset(sup, sub *Subvalue) bool {
+func maskIsSuperset(sup, sub *Value128) bool {
 	for i := range sup {
 		if sub[i]&^sup[i] != 0 {
 			return false
@@ -176,13 +176,13 @@ func crushOrSupersets(e *Expr, sym *Symbol) *Expr {
 
 // crushAndNumeric intersects an And of comparisons on one numeric symbol.
 func crushAndNumeric(e *Expr, sym *Symbol) *Expr {
-	var value, mask Subvalue
+	var value, mask Value128
 	var ors []*Expr
 	for _, s := range e.Subs {
 		n := crushCmps(s, sym)
 		switch n.Type {
 		case Cmp:
-			v, m, ok := intersect(&value, &mask, &n.Value, &n.Mask)
+			v, m, ok := intersect128(&value, &mask, &n.Value, &n.Mask)
 			if !ok {
 				return NewBoolean(false)
 			}
@@ -205,7 +205,7 @@ func crushAndNumeric(e *Expr, sym *Symbol) *Expr {
 		// a && (b || c || d) becomes ab || ac || ad.
 		or := &Expr{Type: Or}
 		for _, c := range ors[0].Subs {
-			v, m, ok := intersect(&value, &mask, &c.Value, &c.Mask)
+			v, m, ok := intersect128(&value, &mask, &c.Value, &c.Mask)
 			if ok {
 				c.Value, c.Mask = v, m
 				or.Subs = append(or.Subs, c)
@@ -225,12 +225,12 @@ func crushAndNumeric(e *Expr, sym *Symbol) *Expr {
 	rest := ors[2:]
 	or := &Expr{Type: Or}
 	for _, a := range as.Subs {
-		av, am, ok := intersect(&value, &mask, &a.Value, &a.Mask)
+		av, am, ok := intersect128(&value, &mask, &a.Value, &a.Mask)
 		if !ok {
 			continue
 		}
 		for _, b := range bs.Subs {
-			v, m, ok := intersect(&av, &am, &b.Value, &b.Mask)
+			v, m, ok := intersect128(&av, &am, &b.Value, &b.Mask)
 			if ok {
 				or.Subs = append(or.Subs, &Expr{Type: Cmp, Symbol: sym, Relop: Eq, Value: v, Mask: m})
 			}
@@ -375,7 +375,7 @@ func normalizeAnd(e *Expr) *Expr {
 			b := subs[i+1]
 			if a.Type == Cmp && b.Type == Cmp && a.Symbol == b.Symbol {
 				if a.Symbol.Width != 0 {
-					v, m, ok := intersect(&a.Value, &a.Mask, &b.Value, &b.Mask)
+					v, m, ok := intersect128(&a.Value, &a.Mask, &b.Value, &b.Mask)
 					if !ok {
 						return NewBoolean(false)
 					}

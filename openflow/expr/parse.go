@@ -414,9 +414,9 @@ func (p *parser) typeCheck(f Field, cs *ConstantSet) bool {
 func makeCmp1(f Field, r Relop, c *Constant) *Expr {
 	e := &Expr{Type: Cmp, Symbol: f.Symbol, Relop: r}
 	if f.Symbol.Width != 0 {
-		e.Value.copyBits(&c.Value, 0, f.Ofs, f.NBits)
+		e.Value.copyFromSubvalue(&c.Value, 0, f.Ofs, f.NBits)
 		if c.Masked {
-			e.Mask.copyBits(&c.Mask, 0, f.Ofs, f.NBits)
+			e.Mask.copyFromSubvalue(&c.Mask, 0, f.Ofs, f.NBits)
 		} else {
 			e.Mask.setRange(f.Ofs, f.NBits, true)
 		}
