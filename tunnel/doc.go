@@ -10,7 +10,11 @@
 //     for localnet and l2gateway ports (PlanPatchPorts:
 //     "patch-<br-int>-to-<lport>" / "patch-<lport>-to-<br-int>").
 //
+//   - the tunnels' physical flows (ReceiveFlows: table 0 per tunnel;
+//     RemotePortFlow/EncapActions: table 39 output to a remote chassis),
+//     with 23.03.1+ table numbers, as openflow/flow values.
+//
 // Inputs are plain Go structs (the caller converts its OVSDB rows); outputs
-// are plans listing what to add and what to remove. Applying a plan, and the
-// OpenFlow flows that use the tunnels, belong to other packages.
+// are plans listing what to add and what to remove, and flows. Applying a
+// plan and installing flows belong to the agent and openflow/ofctrl.
 package tunnel

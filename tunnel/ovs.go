@@ -20,6 +20,8 @@ type Interface struct {
 	Name    string
 	Type    string
 	Options map[string]string
+	// OFPort is the Interface's ofport (0 or negative when it has none).
+	OFPort int
 }
 
 // PortRef names a port on a bridge (for removals).

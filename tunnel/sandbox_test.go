@@ -245,6 +245,10 @@ func decodeDatum(cell json.RawMessage) (any, error) {
 	if json.Unmarshal(cell, &s) == nil {
 		return s, nil
 	}
+	var n json.Number
+	if json.Unmarshal(cell, &n) == nil {
+		return n.String(), nil
+	}
 	var tagged []json.RawMessage
 	if err := json.Unmarshal(cell, &tagged); err != nil || len(tagged) != 2 {
 		return nil, fmt.Errorf("unexpected datum %s", cell)
