@@ -6,6 +6,7 @@
 //     (PlanTunnels: "ovn-<chassis>-<n>", type geneve/vxlan/stt,
 //     options:remote_ip, key=flow, csum, dst_port, local_ip, ...,
 //     external_ids:ovn-chassis-id=<chassis>@<ip>);
+//
 //   - patch port pairs between the integration bridge and provider bridges
 //     for localnet and l2gateway ports (PlanPatchPorts:
 //     "patch-<br-int>-to-<lport>" / "patch-<lport>-to-<br-int>").
