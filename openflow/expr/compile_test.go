@@ -231,3 +231,21 @@ func TestSeedMatchesCompile(t *testing.T) {
 	}
 	t.Logf("compiled %d lflow matches", len(found))
 }
+
+func TestConjunctionAction(t *testing.T) {
+	c, err := Compile("ip4.src == {10.0.0.1, 10.0.0.2} && tcp.dst == {80, 443}", CompileOptions{ConjBase: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, m := range c.Matches {
+		for _, cj := range m.Conjunctions {
+			actions = append(actions, cj.Action().String())
+		}
+	}
+	sort.Strings(actions)
+	want := "conjunction(100,1/2) conjunction(100,1/2) conjunction(100,2/2) conjunction(100,2/2)"
+	if got := strings.Join(actions, " "); got != want || c.NConjs != 1 {
+		t.Errorf("actions %q (NConjs %d), want %q", got, c.NConjs, want)
+	}
+}

@@ -14,6 +14,12 @@ type Conjunction struct {
 	NClauses uint8
 }
 
+// Action returns the OpenFlow action for c; OpenFlow counts clauses from 1
+// ("conjunction(ID,K/N)"), test-ovn's text from 0.
+func (c Conjunction) Action() flow.Conjunction {
+	return flow.Conjunction{ID: c.ID, K: c.Clause + 1, N: c.NClauses}
+}
+
 // Match is one OpenFlow match produced from an expression (OVN struct
 // expr_match): Flow holds the constrained fields; the match is either an
 // ordinary flow, a clause flow of a conjunctive match (Conjunctions set),
