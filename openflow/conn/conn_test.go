@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -366,5 +367,30 @@ func TestSwitchRestartEndsConnection(t *testing.T) {
 	}
 	if c.Err() == nil {
 		t.Fatal("Err is nil after the switch went away")
+	}
+}
+
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	sw := ovstest.Start(t)
+	sw.AddBridge("br-int")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	base := runtime.NumGoroutine()
+	for i := 0; i < 5; i++ {
+		c, err := Dial(ctx, sw.Mgmt("br-int"), WithProbeInterval(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Barrier(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	for i := 0; runtime.NumGoroutine() > base; i++ {
+		if i == 100 {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -612,17 +612,24 @@ func (o *op) describe() string {
 // adds/modifies, flow changes, group deletes, meter deletes. Called with mu.
 func (c *Controller) plan() (meterPre, bundle, meterPost []*op) {
 	var groupPre, groupPost []*op
+	// One allocation for all ops: the slab never grows past its capacity,
+	// so the pointers stay valid.
+	slab := make([]op, 0, len(c.dirty)+len(c.dirtyGroups)+len(c.dirtyMeters))
+	newOp := func(o op) *op {
+		slab = append(slab, o)
+		return &slab[len(slab)-1]
+	}
 	for id := range c.dirtyMeters {
 		d, want := c.desiredMeters[id]
 		inst, have := c.installedMeter[id]
 		switch {
 		case want && c.rejectedMeters[id].entry == d:
 		case want && !have:
-			meterPre = append(meterPre, &op{kind: opMeter, cmd: uint8(conn.MeterAdd), id: id, dm: d})
+			meterPre = append(meterPre, newOp(op{kind: opMeter, cmd: uint8(conn.MeterAdd), id: id, dm: d}))
 		case want && !bytes.Equal(inst, d.canon):
-			meterPre = append(meterPre, &op{kind: opMeter, cmd: uint8(conn.MeterModify), id: id, dm: d})
+			meterPre = append(meterPre, newOp(op{kind: opMeter, cmd: uint8(conn.MeterModify), id: id, dm: d}))
 		case !want && have:
-			meterPost = append(meterPost, &op{kind: opMeter, cmd: uint8(conn.MeterDelete), id: id})
+			meterPost = append(meterPost, newOp(op{kind: opMeter, cmd: uint8(conn.MeterDelete), id: id}))
 		}
 	}
 	for id := range c.dirtyGroups {
@@ -631,11 +638,11 @@ func (c *Controller) plan() (meterPre, bundle, meterPost []*op) {
 		switch {
 		case want && c.rejectedGroups[id].entry == d:
 		case want && !have:
-			groupPre = append(groupPre, &op{kind: opGroup, cmd: uint8(conn.GroupAdd), id: id, dg: d})
+			groupPre = append(groupPre, newOp(op{kind: opGroup, cmd: uint8(conn.GroupAdd), id: id, dg: d}))
 		case want && !bytes.Equal(inst, d.canon):
-			groupPre = append(groupPre, &op{kind: opGroup, cmd: uint8(conn.GroupModify), id: id, dg: d})
+			groupPre = append(groupPre, newOp(op{kind: opGroup, cmd: uint8(conn.GroupModify), id: id, dg: d}))
 		case !want && have:
-			groupPost = append(groupPost, &op{kind: opGroup, cmd: uint8(conn.GroupDelete), id: id})
+			groupPost = append(groupPost, newOp(op{kind: opGroup, cmd: uint8(conn.GroupDelete), id: id}))
 		}
 	}
 	bundle = groupPre
@@ -645,14 +652,14 @@ func (c *Controller) plan() (meterPre, bundle, meterPost []*op) {
 		switch {
 		case want && c.rejectedFlows[k].entry == d:
 		case want && !have:
-			bundle = append(bundle, &op{kind: opFlow, cmd: uint8(conn.FlowAdd), key: k, df: d})
+			bundle = append(bundle, newOp(op{kind: opFlow, cmd: uint8(conn.FlowAdd), key: k, df: d}))
 		case want && inst.cookie != d.flow.Cookie:
 			// modify_strict keeps the old cookie, so replace the flow.
-			bundle = append(bundle, &op{kind: opFlow, cmd: uint8(conn.FlowAdd), key: k, df: d, inf: inst})
+			bundle = append(bundle, newOp(op{kind: opFlow, cmd: uint8(conn.FlowAdd), key: k, df: d, inf: inst}))
 		case want && !bytes.Equal(inst.actions, d.actions):
-			bundle = append(bundle, &op{kind: opFlow, cmd: uint8(conn.FlowModifyStrict), key: k, df: d, inf: inst})
+			bundle = append(bundle, newOp(op{kind: opFlow, cmd: uint8(conn.FlowModifyStrict), key: k, df: d, inf: inst}))
 		case !want && have:
-			bundle = append(bundle, &op{kind: opFlow, cmd: uint8(conn.FlowDeleteStrict), key: k, inf: inst})
+			bundle = append(bundle, newOp(op{kind: opFlow, cmd: uint8(conn.FlowDeleteStrict), key: k, inf: inst}))
 		}
 	}
 	bundle = append(bundle, groupPost...)
@@ -890,7 +897,8 @@ func (c *Controller) applied(ops []*op, refused map[*op]Rejection) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.stats.Bundles++
-	for _, o := range ops {
+	slab := make([]installedFlow, len(ops))
+	for i, o := range ops {
 		switch o.kind {
 		case opFlow:
 			c.stats.FlowMods++
@@ -904,7 +912,8 @@ func (c *Controller) applied(ops []*op, refused map[*op]Rejection) {
 		case o.kind == opFlow && conn.FlowModCommand(o.cmd) == conn.FlowDeleteStrict:
 			delete(c.installed, o.key)
 		case o.kind == opFlow:
-			c.installed[o.key] = &installedFlow{cookie: o.df.flow.Cookie, oxm: o.df.oxm, actions: o.df.actions}
+			slab[i] = installedFlow{cookie: o.df.flow.Cookie, oxm: o.df.oxm, actions: o.df.actions}
+			c.installed[o.key] = &slab[i]
 		case conn.GroupModCommand(o.cmd) == conn.GroupDelete:
 			delete(c.installedGrp, o.id)
 		default:
@@ -974,4 +983,22 @@ func (c *Controller) serve(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// FlushCTZones flushes the conntrack entries of the given zones on the
+// switch (NXT_CT_FLUSH_ZONE), e.g. for zones just assigned or released,
+// before the agent records them in OVSDB.
+func (c *Controller) FlushCTZones(ctx context.Context, zones ...uint16) error {
+	cn := c.Conn()
+	if cn == nil {
+		return errors.New("flush ct zones: not connected")
+	}
+	msgs := make([][]byte, len(zones))
+	for i, z := range zones {
+		msgs[i] = conn.AppendCTFlushZone(nil, cn.NewXid(), z)
+	}
+	if err := cn.SendChecked(ctx, msgs...); err != nil {
+		return fmt.Errorf("flush ct zones %v: %w", zones, err)
+	}
+	return nil
 }

@@ -339,3 +339,11 @@ func TestTLVMapOnConnect(t *testing.T) {
 		t.Fatalf("tlv map:\n%s", out)
 	}
 }
+
+func TestFlushCTZones(t *testing.T) {
+	sw, ctx := start(t)
+	c := connect(t, ctx, sw)
+	if err := c.FlushCTZones(ctx, 1, 7); err != nil {
+		t.Fatal(err)
+	}
+}
