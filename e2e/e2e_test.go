@@ -147,3 +147,34 @@ func TestIsolationAndRouting(t *testing.T) {
 		t.Errorf("c1 reached a1 on an unrouted network")
 	}
 }
+
+// TestVXLANNetwork runs the seed's ping over VXLAN tunnels (both chassis
+// advertise only vxlan, which also puts northd into VXLAN mode).
+func TestVXLANNetwork(t *testing.T) {
+	tp := NewTopology(t)
+	hv1 := tp.AddNodeWithEncap("hv1", "vxlan")
+	hv2 := tp.AddNodeWithEncap("hv2", "vxlan")
+	ls := neutronNetwork(t, tp, "7e7e0000-0000-0000-0000-000000000001", "vxlan-net", "1450")
+	neutronPort(t, tp, ls, "vx-vm1", "fa:16:3e:7e:00:01", "192.168.102.11", "hv1")
+	neutronPort(t, tp, ls, "vx-vm2", "fa:16:3e:7e:00:02", "192.168.102.12", "hv2")
+	must(t, tp.Central.WaitSync())
+	vm1 := hv1.AddVM("vxvm1", "vx-vm1", "fa:16:3e:7e:00:01", "192.168.102.11/24", 1450, "")
+	vm2 := hv2.AddVM("vxvm2", "vx-vm2", "fa:16:3e:7e:00:02", "192.168.102.12/24", 1450, "")
+	must(t, hv1.WaitTunnel("hv2"))
+	if typ, err := hv1.Vsctl("--bare", "--columns=type", "find", "Interface", "options:remote_ip="+hv2.UnderlayIP); err != nil || typ != "vxlan" {
+		t.Fatalf("tunnel hv1 -> hv2 has type %q (%v), want vxlan", typ, err)
+	}
+	before, err := hv1.TunnelTxPackets("hv2")
+	must(t, err)
+	if err := vm1.PingEventually(vm2.IP, settle); err != nil {
+		t.Fatalf("VM1 -> VM2 over VXLAN: %v", err)
+	}
+	if err := vm2.Ping(vm1.IP, 2); err != nil {
+		t.Errorf("VM2 -> VM1 over VXLAN: %v", err)
+	}
+	after, err := hv1.TunnelTxPackets("hv2")
+	must(t, err)
+	if after <= before {
+		t.Errorf("ping succeeded but the VXLAN tunnel sent nothing (tx %d -> %d)", before, after)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,10 +88,50 @@ func agentSpec(t testing.TB) sandbox.AgentSpec {
 	case sandbox.AgentChassisd:
 		spec.Binary = os.Getenv(sandbox.ChassisdBinEnv)
 		if spec.Binary == "" {
-			spec.Binary = sandbox.BuildBinary(t, "github.com/chassisd/chassisd/cmd/chassisd")
+			bin, err := buildChassisd()
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec.Binary = bin
 		}
 	}
 	return spec
+}
+
+// The chassisd binary is built once per test process; TestMain removes it.
+var (
+	chassisdBuild struct {
+		once sync.Once
+		dir  string
+		bin  string
+		err  error
+	}
+)
+
+func buildChassisd() (string, error) {
+	b := &chassisdBuild
+	b.once.Do(func() {
+		b.dir, b.err = os.MkdirTemp("", "chassisd-e2e-")
+		if b.err != nil {
+			return
+		}
+		b.bin = filepath.Join(b.dir, "chassisd")
+		goBin := "go"
+		if _, err := exec.LookPath(goBin); err != nil {
+			goBin = "/usr/local/go/bin/go"
+		}
+		if out, err := exec.Command(goBin, "build", "-o", b.bin, "github.com/chassisd/chassisd/cmd/chassisd").CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("build chassisd: %w\n%s", err, out)
+		}
+	})
+	return b.bin, b.err
+}
+
+// removeBuilds deletes what buildChassisd built.
+func removeBuilds() {
+	if chassisdBuild.dir != "" {
+		_ = os.RemoveAll(chassisdBuild.dir)
+	}
 }
 
 // AddNode starts a chassis named name in its own namespace, wires it to the
@@ -133,10 +174,12 @@ func (tp *Topology) AddNodeWithEncap(name, encapType string, bridgeMappings ...s
 	must(t, ch.Configure(name, node.UnderlayIP, encapType, bridgeMappings...))
 	must(t, ch.StartAgent(tp.Agent))
 	must(t, tp.Central.WaitChassis(name))
-	must(t, sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
+	if err := sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
 		out, err := ch.Vsctl("list-br")
 		return strings.Contains(out, "br-int"), err
-	}))
+	}); err != nil {
+		t.Fatalf("%s: agent did not create br-int: %v", name, err)
+	}
 	must(t, ch.WaitBridge("br-int"))
 	tp.Nodes = append(tp.Nodes, node)
 	return node
@@ -262,18 +305,29 @@ func (vm *VM) Arping(ip string) (string, error) {
 // WaitTunnel waits until node has a tunnel port to the chassis named peer
 // (ovn-chassis-id=<peer>@...).
 func (node *Node) WaitTunnel(peer string) error {
-	return sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
-		ids, err := node.Vsctl("--bare", "--columns=external_ids", "find", "Port", "external_ids:ovn-chassis-id!=\"\"")
-		return strings.Contains(ids, "ovn-chassis-id="+peer+"@") || strings.Contains(ids, "ovn-chassis-id=\""+peer+"@"), err
-	})
+	if err := sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
+		ok, err := node.hasTunnel(peer)
+		return ok, err
+	}); err != nil {
+		return fmt.Errorf("%s: no tunnel to %s: %w", node.SystemID, peer, err)
+	}
+	return nil
+}
+
+func (node *Node) hasTunnel(peer string) (bool, error) {
+	ids, err := node.Vsctl("--bare", "--columns=external_ids", "find", "Port", "external_ids:ovn-chassis-id!=\"\"")
+	return strings.Contains(ids, "ovn-chassis-id="+peer+"@") || strings.Contains(ids, "ovn-chassis-id=\""+peer+"@"), err
 }
 
 // WaitNoTunnel waits until node has no tunnel port to the chassis named peer.
 func (node *Node) WaitNoTunnel(peer string) error {
-	return sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
-		ids, err := node.Vsctl("--bare", "--columns=external_ids", "find", "Port", "external_ids:ovn-chassis-id!=\"\"")
-		return !strings.Contains(ids, "ovn-chassis-id="+peer+"@") && !strings.Contains(ids, "ovn-chassis-id=\""+peer+"@"), err
-	})
+	if err := sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
+		ok, err := node.hasTunnel(peer)
+		return !ok, err
+	}); err != nil {
+		return fmt.Errorf("%s: tunnel to %s still there: %w", node.SystemID, peer, err)
+	}
+	return nil
 }
 
 // PingFailsEventually waits until a ping to ip gets no reply (policy
