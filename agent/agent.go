@@ -26,6 +26,7 @@ import (
 	"github.com/chassisd/chassisd/agent/db"
 	"github.com/chassisd/chassisd/agent/db/sbdb"
 	"github.com/chassisd/chassisd/agent/db/vswitchd"
+	"github.com/chassisd/chassisd/agent/runtime"
 )
 
 // DefaultOVSRemote is where ovn-controller looks for the local database.
@@ -62,6 +63,7 @@ type Agent struct {
 	sbEpoch    uint64
 	chassis    chassisState
 	reported   map[string]string // last warning per config key, to log once
+	zones      map[string]int    // conntrack zone per user, as recorded on br-int
 }
 
 // sbTables are the Southbound tables chassisd monitors. All their model
@@ -214,8 +216,17 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	if ch == nil {
 		return nil
 	}
-	if err := a.syncBindings(ctx, sbCl, ovsCl, br, cfg, ch); err != nil {
+	bs, err := a.syncBindings(ctx, sbCl, ovsCl, br, cfg, ch)
+	if err != nil {
 		return fmt.Errorf("port bindings: %w", err)
+	}
+	rports := bs.runtimePorts()
+	local := runtime.LocalDatapaths(rports)
+	if err := a.syncTunnelsAndPatches(ctx, sbCl, ovsCl, ovsRow, cfg, patchBindings(bs, local)); err != nil {
+		return err
+	}
+	if err := a.syncZones(ctx, sbCl, ovsCl, br, rports, local); err != nil {
+		return fmt.Errorf("conntrack zones: %w", err)
 	}
 	return a.reportNbCfg(ctx, sbCl, ovsCl, br, cfg)
 }

@@ -442,3 +442,94 @@ func TestCleanExit(t *testing.T) {
 		t.Errorf("ovn-chassis-idx-hv1 left behind: %s", v)
 	}
 }
+
+// TestTunnelsPatchesZonesMatchOVNController runs ovn-controller and
+// chassisd side by side and compares the tunnel ports, the patch ports to a
+// provider bridge and the conntrack zone keys each puts on its own OVS.
+func TestTunnelsPatchesZonesMatchOVNController(t *testing.T) {
+	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
+	setup := func(name, ip string) *sandbox.Chassis {
+		ch := central.NewChassis(t, sandbox.ChassisOptions{Name: name, Dummy: true})
+		ch.MustConfigure(name, ip, "geneve", "physnet1:br-provider")
+		ch.MustVsctl("set", "open", ".", "external_ids:ovn-bridge-datapath-type=netdev")
+		ch.MustVsctl("add-br", "br-provider", "--", "set", "Bridge", "br-provider", "datapath_type=netdev")
+		return ch
+	}
+	ref := setup("hvref", "172.16.0.10")
+	ref.MustStartAgent(sandbox.AgentSpec{Kind: sandbox.AgentOVNController})
+	ours := setup("hvours", "172.16.0.11")
+	runAgent(t, ours)
+	central.MustSbctl("chassis-add", "hvfake", "geneve", "172.16.0.99")
+	central.MustNbctl("ls-add", "prov",
+		"--", "lsp-add", "prov", "ln", "--", "lsp-set-type", "ln", "localnet",
+		"--", "lsp-set-addresses", "ln", "unknown", "--", "lsp-set-options", "ln", "network_name=physnet1",
+		"--", "lsp-add", "prov", "vmref", "--", "lsp-add", "prov", "vmours")
+	ref.MustVsctl("add-port", "br-int", "tapref", "--", "set", "Interface", "tapref", "type=dummy", "external_ids:iface-id=vmref")
+	ours.MustVsctl("add-port", "br-int", "tapours", "--", "set", "Interface", "tapours", "type=dummy", "external_ids:iface-id=vmours")
+
+	ports := func(ch *sandbox.Chassis, bridge string) []string {
+		out := ch.MustVsctl("list-ports", bridge)
+		var ps []string
+		for _, p := range strings.Fields(out) {
+			if !strings.HasPrefix(p, "tap") {
+				ps = append(ps, p)
+			}
+		}
+		return ps
+	}
+	eventually(t, 20*time.Second, "tunnels and patch ports on both chassis", func() (bool, error) {
+		return len(ports(ref, "br-int")) == 3 && len(ports(ours, "br-int")) == 3, nil
+	})
+	norm := func(s string) string {
+		for _, r := range []struct{ from, to string }{{"hvours", "SELF"}, {"hvref", "SELF"}, {"172.16.0.11", "SELFIP"}, {"172.16.0.10", "SELFIP"}} {
+			s = strings.ReplaceAll(s, r.from, r.to)
+		}
+		return s
+	}
+	// The tunnel to the other real chassis is named after it; compare the
+	// tunnel to the fake chassis and the patch ports, which must be equal.
+	for _, p := range []string{"ovn-hvfake-0", "patch-br-int-to-ln"} {
+		for _, col := range []string{"type", "options"} {
+			w := ref.MustVsctl("get", "Interface", p, col)
+			g := ours.MustVsctl("get", "Interface", p, col)
+			if norm(w) != norm(g) {
+				t.Errorf("%s %s: ovn-controller %s, chassisd %s", p, col, w, g)
+			}
+		}
+		w := ref.MustVsctl("get", "Port", p, "external_ids")
+		g := ours.MustVsctl("get", "Port", p, "external_ids")
+		if w != g {
+			t.Errorf("%s external_ids: ovn-controller %s, chassisd %s", p, w, g)
+		}
+	}
+	if w, g := ref.MustVsctl("get", "Interface", "ovn-hvours-0", "options:remote_ip"), ours.MustVsctl("get", "Interface", "ovn-hvref-0", "options:remote_ip"); w != `"172.16.0.11"` || g != `"172.16.0.10"` {
+		t.Errorf("tunnels between the two chassis: %s / %s", w, g)
+	}
+	if w, g := ports(ref, "br-provider"), ports(ours, "br-provider"); !slices.Equal(w, g) {
+		t.Errorf("br-provider ports: ovn-controller %v, chassisd %v", w, g)
+	}
+
+	zoneKeys := func(ch *sandbox.Chassis, vm string) []string {
+		raw := map[string]string{}
+		for _, kv := range strings.Split(strings.Trim(ch.MustVsctl("get", "Bridge", "br-int", "external_ids"), "{}"), ", ") {
+			k, v, _ := strings.Cut(kv, "=")
+			raw[strings.Trim(k, `"`)] = v
+		}
+		var keys []string
+		for k := range raw {
+			if strings.HasPrefix(k, "ct-zone-") {
+				keys = append(keys, strings.Replace(k, vm, "VM", 1))
+			}
+		}
+		slices.Sort(keys)
+		return keys
+	}
+	eventually(t, 10*time.Second, "zones assigned", func() (bool, error) {
+		return len(zoneKeys(ours, "vmours")) > 0 && len(zoneKeys(ref, "vmref")) > 0, nil
+	})
+	w, g := zoneKeys(ref, "vmref"), zoneKeys(ours, "vmours")
+	t.Logf("zone keys: %v; br-int ports: %v", g, ports(ours, "br-int"))
+	if !slices.Equal(w, g) {
+		t.Errorf("ct-zone keys: ovn-controller %v, chassisd %v", w, g)
+	}
+}

@@ -16,19 +16,20 @@ import (
 	"github.com/chassisd/chassisd/agent/db"
 	"github.com/chassisd/chassisd/agent/db/sbdb"
 	"github.com/chassisd/chassisd/agent/db/vswitchd"
+	"github.com/chassisd/chassisd/agent/runtime"
 )
 
 // syncBindings claims and releases Port_Bindings and then marks the ports
 // whose flows are in place as installed (Interface ovn-installed) and up
 // (Port_Binding.up), in ovn-controller's order.
-func (a *Agent) syncBindings(ctx context.Context, sbCl, ovsCl client.Client, br *vswitchd.Bridge, cfg config.Config, ch *sbdb.Chassis) error {
+func (a *Agent) syncBindings(ctx context.Context, sbCl, ovsCl client.Client, br *vswitchd.Bridge, cfg config.Config, ch *sbdb.Chassis) (*bindingState, error) {
 	ifaces, ifaceRows, err := bridgeInterfaces(ctx, ovsCl, br)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pbs, ports, err := portBindings(ctx, sbCl)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	self := binding.Self{Name: cfg.ChassisName, Hostname: cfg.Hostname, UUID: ch.UUID}
 	plan := binding.Compute(self, ifaces, ports)
@@ -50,7 +51,7 @@ func (a *Agent) syncBindings(ctx context.Context, sbCl, ovsCl client.Client, br 
 		}
 		op, err := sbCl.Where(update).Update(update, fields...)
 		if err != nil {
-			return fmt.Errorf("build claim of %s: %w", p.LogicalPort, err)
+			return nil, fmt.Errorf("build claim of %s: %w", p.LogicalPort, err)
 		}
 		sbOps = append(sbOps, op...)
 	}
@@ -58,7 +59,7 @@ func (a *Agent) syncBindings(ctx context.Context, sbCl, ovsCl client.Client, br 
 		a.log.Info("releasing lport from this chassis", "lport", p.LogicalPort)
 		op, err := releaseOps(sbCl, pbs[p.UUID])
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sbOps = append(sbOps, op...)
 	}
@@ -77,7 +78,7 @@ func (a *Agent) syncBindings(ctx context.Context, sbCl, ovsCl client.Client, br 
 				op, err := mutateMap(ovsCl, &vswitchd.Interface{UUID: ifc.UUID}, func(m *vswitchd.Interface) any { return &m.ExternalIDs },
 					map[string]string{"ovn-installed": "true", "ovn-installed-ts": nowTS})
 				if err != nil {
-					return err
+					return nil, err
 				}
 				ovsOps = append(ovsOps, op...)
 			}
@@ -88,7 +89,7 @@ func (a *Agent) syncBindings(ctx context.Context, sbCl, ovsCl client.Client, br 
 			update := &sbdb.PortBinding{UUID: p.UUID, Up: &up}
 			op, err := sbCl.Where(update).Update(update, &update.Up)
 			if err != nil {
-				return fmt.Errorf("build up=true of %s: %w", p.LogicalPort, err)
+				return nil, fmt.Errorf("build up=true of %s: %w", p.LogicalPort, err)
 			}
 			sbOps = append(sbOps, op...)
 		}
@@ -98,19 +99,50 @@ func (a *Agent) syncBindings(ctx context.Context, sbCl, ovsCl client.Client, br 
 			op, err := deleteMapKeys(ovsCl, &vswitchd.Interface{UUID: row.UUID}, func(m *vswitchd.Interface) any { return &m.ExternalIDs },
 				"ovn-installed", "ovn-installed-ts")
 			if err != nil {
-				return err
+				return nil, err
 			}
 			ovsOps = append(ovsOps, op...)
 		}
 	}
 
 	if _, err := db.Transact(ctx, sbCl, sbOps...); err != nil {
-		return fmt.Errorf("southbound: %w", err)
+		return nil, fmt.Errorf("southbound: %w", err)
 	}
 	if _, err := db.Transact(ctx, ovsCl, ovsOps...); err != nil {
-		return fmt.Errorf("local OVS: %w", err)
+		return nil, fmt.Errorf("local OVS: %w", err)
 	}
-	return nil
+	return &bindingState{self: self, plan: plan, ports: ports, ifaces: ifaces}, nil
+}
+
+// bindingState is the outcome of one binding pass, the input of locality.
+type bindingState struct {
+	self   binding.Self
+	plan   binding.Plan
+	ports  []*binding.Port
+	ifaces []*binding.Interface
+}
+
+// runtimePorts describes every port binding for the locality computation.
+func (b *bindingState) runtimePorts() []runtime.Port {
+	bound := make(map[string]bool, len(b.plan.Bound))
+	for _, p := range b.plan.Bound {
+		bound[p.UUID] = true
+	}
+	withIface := map[string]bool{}
+	for _, ifc := range b.ifaces {
+		if ifc.OFPort > 0 {
+			withIface[ifc.IfaceID] = true
+		}
+	}
+	out := make([]runtime.Port, 0, len(b.ports))
+	for _, p := range b.ports {
+		out = append(out, runtime.Port{
+			Name: p.LogicalPort, Type: p.Type, Datapath: p.Datapath, Options: p.Options,
+			BoundHere: bound[p.UUID], InHAGroup: slices.Contains(p.HAChassis, b.self.Name),
+			HasLocalInterface: withIface[p.LogicalPort],
+		})
+	}
+	return out
 }
 
 // bridgeInterfaces lists the interfaces of br's ports.
