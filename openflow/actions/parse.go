@@ -121,29 +121,32 @@ func (p *parser) parseAction() bool {
 	return !lx.HasError()
 }
 
+// Keyword actions without arguments, and packet-generating actions with
+// the prerequisite that replaces their nested actions' ones.
+var simpleActions = map[string]SimpleKind{
+	"output": ActOutput, "ct_clear": ActCTClear, "igmp": ActIGMP,
+	"handle_dhcpv6_reply": ActDHCP6Reply, "ct_snat_to_vip": ActCTSnatToVIP,
+	"mac_cache_use": ActMACCacheUse,
+}
+var nestedActions = map[string]struct {
+	kind   NestKind
+	prereq string
+}{
+	"arp": {NestARP, "ip4"}, "icmp4": {NestICMP4, "ip4"}, "icmp4_error": {NestICMP4Error, "ip4"},
+	"icmp6": {NestICMP6, "ip6"}, "icmp6_error": {NestICMP6Error, "ip6"}, "tcp_reset": {NestTCPReset, "tcp"},
+	"sctp_abort": {NestSCTPAbort, "sctp"}, "nd_na": {NestNDNA, "nd_ns"}, "nd_na_router": {NestNDNARouter, "nd_ns"},
+	"nd_ns": {NestNDNS, "ip6"},
+}
+
 func (p *parser) parseKeywordAction() {
 	lx := p.lx
 	name := lx.Token.S
-	simple := map[string]SimpleKind{
-		"output": ActOutput, "ct_clear": ActCTClear, "igmp": ActIGMP,
-		"handle_dhcpv6_reply": ActDHCP6Reply, "ct_snat_to_vip": ActCTSnatToVIP,
-		"mac_cache_use": ActMACCacheUse,
-	}
-	nested := map[string]struct {
-		kind   NestKind
-		prereq string
-	}{
-		"arp": {NestARP, "ip4"}, "icmp4": {NestICMP4, "ip4"}, "icmp4_error": {NestICMP4Error, "ip4"},
-		"icmp6": {NestICMP6, "ip6"}, "icmp6_error": {NestICMP6Error, "ip6"}, "tcp_reset": {NestTCPReset, "tcp"},
-		"sctp_abort": {NestSCTPAbort, "sctp"}, "nd_na": {NestNDNA, "nd_ns"}, "nd_na_router": {NestNDNARouter, "nd_ns"},
-		"nd_ns": {NestNDNS, "ip6"},
-	}
-	if k, ok := simple[name]; ok {
+	if k, ok := simpleActions[name]; ok {
 		lx.Get()
 		p.add(&Simple{Kind: k})
 		return
 	}
-	if n, ok := nested[name]; ok {
+	if n, ok := nestedActions[name]; ok {
 		lx.Get()
 		p.parseNested(n.kind, n.prereq, p.scope)
 		return
