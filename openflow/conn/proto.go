@@ -418,6 +418,9 @@ const (
 	GroupAdd    GroupModCommand = 0
 	GroupModify GroupModCommand = 1
 	GroupDelete GroupModCommand = 2
+	// GroupAddOrMod (OFPGC15_ADD_OR_MOD) creates the group or replaces an
+	// existing one: correct whatever the switch holds.
+	GroupAddOrMod GroupModCommand = 0x8000
 )
 
 // Group types.

@@ -579,6 +579,9 @@ func (o *op) encode(dst []byte, xid uint32) []byte {
 	case opGroup:
 		gm := conn.GroupMod{Command: conn.GroupModCommand(o.cmd), GroupID: o.id}
 		if o.dg != nil && conn.GroupModCommand(o.cmd) != conn.GroupDelete {
+			// add-or-modify, so that a group the switch has (or lost)
+			// behind our back does not fail the bundle.
+			gm.Command = conn.GroupAddOrMod
 			gm.Type, gm.Buckets, gm.Properties = o.dg.group.Type, encodeBuckets(&o.dg.group), o.dg.group.Properties
 		}
 		return gm.Append(dst, xid)
@@ -851,6 +854,20 @@ func (c *Controller) send(ctx context.Context, cn *conn.Conn, meterPre, bundleOp
 
 func (c *Controller) sendMeter(ctx context.Context, cn *conn.Conn, o *op, out *[]Rejection) error {
 	err := cn.SendChecked(ctx, o.encode(nil, cn.NewXid()))
+	// The switch's meters may differ from our view (another writer): an
+	// add of an existing meter becomes a modify and vice versa.
+	switch {
+	case err != nil && errors.Is(err, conn.ErrMeterExists) && conn.MeterModCommand(o.cmd) == conn.MeterAdd:
+		alt := *o
+		alt.cmd = uint8(conn.MeterModify)
+		err = cn.SendChecked(ctx, alt.encode(nil, cn.NewXid()))
+	case err != nil && errors.Is(err, conn.ErrUnknownMeter) && conn.MeterModCommand(o.cmd) == conn.MeterModify:
+		alt := *o
+		alt.cmd = uint8(conn.MeterAdd)
+		err = cn.SendChecked(ctx, alt.encode(nil, cn.NewXid()))
+	case err != nil && errors.Is(err, conn.ErrUnknownMeter) && conn.MeterModCommand(o.cmd) == conn.MeterDelete:
+		err = nil // already gone
+	}
 	var ofe *conn.OFError
 	if err != nil && !errors.As(err, &ofe) {
 		return err

@@ -231,40 +231,70 @@ func TestRejectedFlowReportedRestInstalled(t *testing.T) {
 	}
 }
 
-// A modify that fails only at commit time makes the atomic bundle fail as a
-// whole; the round is retried without it and the rest goes in.
+// A flow-mod that fails only at commit time (the table is full) makes the
+// atomic bundle fail as a whole; the round is retried without it and the
+// rest goes in.
 func TestCommitFailureRetriedWithoutRejected(t *testing.T) {
 	sw, ctx := start(t)
+	sw.Vsctl("--", "--id=@ft", "create", "Flow_Table", "flow_limit=2", "overflow_policy=refuse",
+		"--", "set", "Bridge", "br-int", "flow_tables:42=@ft")
 	c := connect(t, ctx, sw)
-	g := Group{ID: 9, Type: conn.GroupTypeAll, Buckets: []Bucket{{ID: 0, Actions: actOutput(conn.PortController)}}}
-	c.Update(func(t Txn) { t.PutGroup(g) })
-	if err := c.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sw.Ofctl("del-groups", "br-int", "group_id=9") // behind the controller's back
-	g.Buckets = append(g.Buckets, Bucket{ID: 1, Actions: actOutput(conn.PortInPort)})
 	c.Update(func(t Txn) {
-		t.PutGroup(g) // a group_mod modify of a group the switch no longer has
 		for _, f := range testFlows(3, 41) {
+			t.PutFlow(f)
+		}
+		for _, f := range testFlows(3, 42) {
 			t.PutFlow(f)
 		}
 	})
 	err := c.Sync(ctx)
 	var re *RejectedError
-	if !errors.As(err, &re) || len(re.Rejections) != 1 || !strings.Contains(re.Error(), "group_id=9") ||
-		!strings.Contains(re.Error(), "OFPGMFC_UNKNOWN_GROUP") {
-		t.Fatalf("want the group modify rejected, got %v", err)
+	if !errors.As(err, &re) || len(re.Rejections) != 1 || !strings.Contains(re.Error(), "table=42") ||
+		!strings.Contains(re.Error(), "OFPFMFC_TABLE_FULL") {
+		t.Fatalf("want one table-full rejection, got %v", err)
 	}
-	if n := countFlows(sw, "table=41"); n != 3 {
-		t.Fatalf("%d flows installed after the retried bundle, want 3", n)
+	if n41, n42 := countFlows(sw, "table=41"), countFlows(sw, "table=42"); n41 != 3 || n42 != 2 {
+		t.Fatalf("installed %d+%d flows after the retried bundle, want 3+2", n41, n42)
 	}
-	// The next reconcile sees the group missing and adds it.
-	if _, err := c.CheckDrift(ctx); err != nil {
+}
+
+// Groups and meters changed behind the controller's back are put back by
+// the drift check, and a stale view does not fail a round.
+func TestGroupMeterDrift(t *testing.T) {
+	sw, ctx := start(t)
+	c := connect(t, ctx, sw)
+	c.Update(desiredState)
+	if err := c.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if out := sw.Ofctl("dump-groups", "br-int"); !strings.Contains(out, "group_id=9,type=all,bucket=bucket_id:0") ||
-		!strings.Contains(out, "bucket_id:1") {
-		t.Fatalf("group not restored:\n%s", out)
+	sw.Ofctl("del-groups", "br-int", "group_id=5")
+	sw.Ofctl("del-meter", "br-int", "meter=1")
+	sw.Ofctl("add-meter", "br-int", "meter=9,pktps,bands=type=drop,rate=1")
+	// A change to the group while the view is stale still goes in.
+	c.Update(func(t Txn) {
+		t.PutGroup(Group{ID: 5, Type: conn.GroupTypeSelect, Buckets: []Bucket{{ID: 0, Weight: 10, Actions: actOutput(conn.PortController)}}})
+	})
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := c.CheckDrift(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Meter 1 missing, meter 9 foreign, and the table-11 flow that OVS
+	// deleted along with group 5; the group itself was already re-added.
+	if n != 3 {
+		t.Fatalf("drift = %d, want 3", n)
+	}
+	meters := sw.Ofctl("dump-meters", "br-int")
+	if !strings.Contains(meters, "meter=1 ") || strings.Contains(meters, "meter=9") {
+		t.Fatalf("meters not repaired:\n%s", meters)
+	}
+	if g := sw.Ofctl("dump-groups", "br-int"); !strings.Contains(g, "group_id=5,type=select,bucket=bucket_id:0,weight:10,") {
+		t.Fatalf("group not installed:\n%s", g)
+	}
+	if n := countFlows(sw, "table=11"); n != 1 {
+		t.Fatalf("flow using meter 1 and group 5 missing (%d)", n)
 	}
 }
 
