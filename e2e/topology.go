@@ -405,26 +405,44 @@ func (s *syncBuilder) String() string {
 
 // Pinger is a ping running in the background.
 type Pinger struct {
-	cmd *exec.Cmd
-	out *syncBuilder
+	cmd  *exec.Cmd
+	out  *syncBuilder
+	done chan struct{}
 }
 
-// StartPing starts pinging ip every 200 ms until Stop.
-func (vm *VM) StartPing(ip string) (*Pinger, error) {
-	cmd := exec.Command("ip", "netns", "exec", vm.NS.Name, "busybox", "ping", "-q", "-i", "0.2", ip)
+// StartPing starts sending count echo requests to ip, one every 200 ms.
+// A fixed count (rather than interrupting the ping) makes every lost reply
+// a real loss.
+func (vm *VM) StartPing(ip string, count int) (*Pinger, error) {
+	cmd := exec.Command("ip", "netns", "exec", vm.NS.Name, "busybox", "ping", "-q", "-i", "0.2", "-W", "2",
+		"-c", strconv.Itoa(count), ip)
 	out := &syncBuilder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: start ping %s: %w", vm.Name, ip, err)
 	}
-	return &Pinger{cmd: cmd, out: out}, nil
+	p := &Pinger{cmd: cmd, out: out, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
 }
 
-// Stop interrupts the ping and returns how many requests were sent and how
-// many replies came back.
-func (p *Pinger) Stop() (sent, received int, err error) {
-	_ = p.cmd.Process.Signal(syscall.SIGINT)
-	_ = p.cmd.Wait()
+// Running reports whether the ping is still sending.
+func (p *Pinger) Running() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Wait waits for the ping to finish and returns how many requests were
+// sent and how many replies came back.
+func (p *Pinger) Wait() (sent, received int, err error) {
+	<-p.done
 	// "N packets transmitted, M packets received, X% packet loss"
 	for _, line := range strings.Split(p.out.String(), "\n") {
 		if strings.Contains(line, "packets transmitted") {
@@ -435,6 +453,12 @@ func (p *Pinger) Stop() (sent, received int, err error) {
 		}
 	}
 	return 0, 0, fmt.Errorf("no ping statistics in %q", p.out.String())
+}
+
+// Kill stops the ping early (cleanup).
+func (p *Pinger) Kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
 }
 
 // TunnelTxPackets sums the transmitted packet counters of node's tunnel
