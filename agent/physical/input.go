@@ -1,0 +1,164 @@
+package physical
+
+// Input is everything Compute needs, as ovn-controller sees it after one
+// run of its engine. All names are SB names (Chassis.name, logical_port).
+type Input struct {
+	// Chassis is this chassis' name (its system-id) and Hostname the
+	// hostname it registered; both are accepted in options:requested-chassis.
+	Chassis  string
+	Hostname string
+
+	// Datapaths are the *local* datapaths (§5.7 of the reference: the
+	// datapaths with a port bound here plus those reachable through patch
+	// ports). Port bindings and multicast groups on other datapaths only
+	// serve as peers/lookups.
+	Datapaths []Datapath
+
+	// Ports are the Port_Binding rows: at least those on local datapaths,
+	// plus the peers of their patch ports. The agent may pass all rows.
+	Ports []PortBinding
+
+	// MulticastGroups are the Multicast_Group rows (any datapath).
+	MulticastGroups []MulticastGroup
+
+	// VIFs maps a logical port (Interface external_ids:iface-id of an
+	// interface on br-int that has an ofport) to that ofport.
+	VIFs map[string]uint16
+
+	// PatchPorts maps a localnet or l2gateway logical port to the ofport of
+	// the patch port created for it on br-int (patch-br-int-to-<lport>,
+	// external_ids ovn-localnet-port / ovn-l2gateway-port).
+	PatchPorts map[string]uint16
+
+	// Tunnels are the tunnel ports on br-int (external_ids:ovn-chassis-id =
+	// "<chassis>@<ip>").
+	Tunnels []Tunnel
+
+	// VTEPChassis are the Chassis rows with other_config:is-vtep=true.
+	VTEPChassis []string
+
+	// CTZones is br-int's external_ids ct-zone-* with the "ct-zone-" prefix
+	// removed: logical port name → zone, and "<datapath UUID>_dnat" /
+	// "<datapath UUID>_snat" → NAT zones.
+	CTZones map[string]uint16
+
+	// ActiveTunnels are the chassis whose tunnel BFD session is up; it
+	// decides which HA chassis group member is active.
+	ActiveTunnels []string
+
+	// ChassisMACs is this chassis' ovn-chassis-mac-mappings
+	// (physical network name → MAC). RemoteChassisMACs lists, for every
+	// other Chassis row with ovn-chassis-mac-mappings, its MACs.
+	ChassisMACs       map[string]string
+	RemoteChassisMACs []RemoteChassisMAC
+
+	MACBindings       []MACBinding
+	StaticMACBindings []StaticMACBinding
+	FDBs              []FDB
+
+	// DropCollectorSet is SB_Global options:debug_drop_collector_set and
+	// DropDomainID options:debug_drop_domain_id; when the set is non-zero
+	// every default drop flow samples the packet first.
+	DropCollectorSet uint32
+	DropDomainID     uint32
+
+	// GeneveField is the tun_metadata slot negotiated for OVN's Geneve
+	// option (class 0x0102 type 0x80); 0 means tun_metadata0.
+	GeneveField int
+}
+
+// Datapath is one local Datapath_Binding.
+type Datapath struct {
+	UUID      string
+	TunnelKey uint32
+	// IsTransitSwitch is other_config:interconn-ts (OVN-IC): patch ports of
+	// its multicast groups are delivered locally.
+	IsTransitSwitch bool
+}
+
+// PortBinding is one Port_Binding row.
+type PortBinding struct {
+	UUID        string
+	LogicalPort string
+	// Type is the SB type: "", "patch", "l3gateway", "localnet",
+	// "localport", "l2gateway", "chassisredirect", "external", "virtual",
+	// "remote", "vtep".
+	Type        string
+	TunnelKey   uint32
+	DatapathKey uint32
+	// Chassis is the bound chassis' name ("" when unbound);
+	// AdditionalChassis the names in additional_chassis.
+	Chassis           string
+	AdditionalChassis []string
+	// EncapIP is Port_Binding.encap's ip ("" when unset).
+	EncapIP    string
+	Options    map[string]string
+	ParentPort string
+	Tag        uint16 // 0: no tag
+	MAC        []string
+	// PortSecurity is Port_Binding.port_security, one "MAC [IP...]" entry
+	// per element.
+	PortSecurity []string
+	// HAChassis are the members of the ha_chassis_group (any order).
+	HAChassis []HAChassis
+}
+
+// HAChassis is one member of an HA_Chassis_Group; Chassis is "" when the
+// member's chassis reference no longer resolves.
+type HAChassis struct {
+	Chassis  string
+	Priority int
+}
+
+// MulticastGroup is one Multicast_Group row; Ports are member logical port
+// names in the row's order (OVSDB sets are ordered by UUID; the order is
+// the order of the generated actions).
+type MulticastGroup struct {
+	UUID        string
+	Name        string
+	DatapathKey uint32
+	TunnelKey   uint32
+	Ports       []string
+}
+
+// Tunnel is a tunnel port on br-int towards one remote chassis encap.
+type Tunnel struct {
+	Chassis string
+	IP      string
+	Type    string // "geneve", "vxlan" or "stt"
+	OFPort  uint16
+}
+
+// RemoteChassisMAC is one remote chassis and its chassis MACs.
+type RemoteChassisMAC struct {
+	UUID    string
+	Chassis string
+	// MACs are the MAC values of its ovn-chassis-mac-mappings
+	// ("physnet:MAC,..."), in the order written.
+	MACs []string
+}
+
+// MACBinding is one MAC_Binding row.
+type MACBinding struct {
+	UUID        string
+	LogicalPort string
+	IP          string
+	MAC         string
+}
+
+// StaticMACBinding is one Static_MAC_Binding row.
+type StaticMACBinding struct {
+	UUID               string
+	LogicalPort        string
+	IP                 string
+	MAC                string
+	OverrideDynamicMAC bool
+}
+
+// FDB is one FDB row.
+type FDB struct {
+	UUID    string
+	DPKey   uint32
+	PortKey uint32
+	MAC     string
+}

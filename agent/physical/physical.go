@@ -1,0 +1,245 @@
+package physical
+
+import (
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/ofctrl"
+)
+
+// Compute returns the physical flows ovn-controller 23.03.1 would install
+// for in. Flows are deduplicated on (table, priority, match) keeping the
+// first one generated, as ovn-controller's desired flow table does; the
+// generation order is ports sorted by UUID, then multicast groups sorted by
+// UUID, then tunnels and defaults. The result is sorted by table, priority
+// (descending) and match text.
+func Compute(in *Input) []ofctrl.Flow {
+	c := newComputer(in)
+	c.chassisMACConjunctions()
+	for _, pb := range c.ports {
+		c.portBinding(pb)
+	}
+	for i := range c.mcGroups {
+		c.multicastGroup(c.mcGroups[i])
+	}
+	c.tunnelReceive()
+	c.defaults()
+	c.helperTables()
+	sortFlows(c.flows)
+	return c.flows
+}
+
+// computer is one Compute run: the indexed input and the flows so far.
+type computer struct {
+	in      *Input
+	geneve  flow.Field
+	ports   []*PortBinding // sorted by UUID
+	byName  map[string]*PortBinding
+	localDP map[uint32]*localDatapath
+	// tunnels by chassis name, in Input order.
+	tunnels  map[string][]*Tunnel
+	active   map[string]bool
+	mcGroups []*MulticastGroup
+
+	flows []ofctrl.Flow
+	seen  map[flowKey]bool
+}
+
+type flowKey struct {
+	table    uint8
+	priority uint16
+	match    string
+}
+
+// localDatapath is ovn-controller's struct local_datapath, reduced to what
+// the physical flows use.
+type localDatapath struct {
+	dp       *Datapath
+	localnet *PortBinding
+	// peerPorts are the (local patch port, its peer) pairs of this
+	// datapath's patch ports.
+	peerPorts     []peerPort
+	externalPorts []*PortBinding
+}
+
+type peerPort struct{ local, remote *PortBinding }
+
+func newComputer(in *Input) *computer {
+	c := &computer{
+		in:      in,
+		geneve:  flow.FieldTunMetadata(in.GeneveField),
+		byName:  make(map[string]*PortBinding, len(in.Ports)),
+		localDP: make(map[uint32]*localDatapath, len(in.Datapaths)),
+		tunnels: make(map[string][]*Tunnel),
+		active:  make(map[string]bool, len(in.ActiveTunnels)),
+		seen:    make(map[flowKey]bool),
+	}
+	for i := range in.Ports {
+		pb := &in.Ports[i]
+		c.ports = append(c.ports, pb)
+		c.byName[pb.LogicalPort] = pb
+	}
+	sort.SliceStable(c.ports, func(i, j int) bool { return c.ports[i].UUID < c.ports[j].UUID })
+	for i := range in.Datapaths {
+		dp := &in.Datapaths[i]
+		c.localDP[dp.TunnelKey] = &localDatapath{dp: dp}
+	}
+	for _, pb := range c.ports {
+		ld := c.localDP[pb.DatapathKey]
+		if ld == nil {
+			continue
+		}
+		switch pb.Type {
+		case "localnet":
+			if ld.localnet == nil {
+				ld.localnet = pb
+			} else {
+				slog.Warn("physical: several localnet ports on one datapath, using the first",
+					"datapath", pb.DatapathKey, "used", ld.localnet.LogicalPort, "ignored", pb.LogicalPort)
+			}
+		case "external":
+			ld.externalPorts = append(ld.externalPorts, pb)
+		case "patch":
+			if peer := c.peer(pb); peer != nil {
+				ld.peerPorts = append(ld.peerPorts, peerPort{local: pb, remote: peer})
+			}
+		}
+	}
+	for i := range in.Tunnels {
+		t := &in.Tunnels[i]
+		c.tunnels[t.Chassis] = append(c.tunnels[t.Chassis], t)
+	}
+	for _, ch := range in.ActiveTunnels {
+		c.active[ch] = true
+	}
+	for i := range in.MulticastGroups {
+		c.mcGroups = append(c.mcGroups, &in.MulticastGroups[i])
+	}
+	sort.SliceStable(c.mcGroups, func(i, j int) bool { return c.mcGroups[i].UUID < c.mcGroups[j].UUID })
+	return c
+}
+
+// add installs a flow unless one with the same table, priority and match
+// exists already.
+func (c *computer) add(table uint8, priority uint16, cookie uint64, m Match, acts flow.Actions) {
+	k := flowKey{table, priority, m.Key()}
+	if c.seen[k] {
+		return
+	}
+	c.seen[k] = true
+	c.flows = append(c.flows, ofctrl.Flow{Table: table, Priority: priority, Cookie: cookie, Match: m, Actions: acts})
+}
+
+// dropActions is put_drop(): empty, or a sample when drop debugging is on.
+func (c *computer) dropActions(table uint8) flow.Actions {
+	if c.in.DropCollectorSet == 0 {
+		return nil
+	}
+	return flow.Actions{flow.Sample{
+		Probability:    0xffff,
+		CollectorSetID: c.in.DropCollectorSet,
+		ObsDomainID:    c.in.DropDomainID << 24,
+		ObsPointID:     uint32(table),
+		SamplingPort:   flow.PortAny,
+	}}
+}
+
+// peer is get_binding_peer(): the port named by options:peer, if it points
+// back.
+func (c *computer) peer(pb *PortBinding) *PortBinding {
+	name := pb.Options["peer"]
+	if name == "" {
+		return nil
+	}
+	peer := c.byName[name]
+	if peer == nil || peer.Options["peer"] != pb.LogicalPort {
+		return nil
+	}
+	return peer
+}
+
+// zoneIDs are the conntrack zones loaded for a port: its own and its
+// datapath's NAT zones (0: none).
+type zoneIDs struct{ ct, dnat, snat uint16 }
+
+// zones is get_zone_ids().
+func (c *computer) zones(pb *PortBinding) zoneIDs {
+	z := zoneIDs{ct: c.in.CTZones[pb.LogicalPort]}
+	if ld := c.localDP[pb.DatapathKey]; ld != nil {
+		z.dnat = c.in.CTZones[ld.dp.UUID+"_dnat"]
+		z.snat = c.in.CTZones[ld.dp.UUID+"_snat"]
+	}
+	return z
+}
+
+// cookieOf is the first 32 bits of a row UUID, the cookie ovn-controller
+// gives every flow derived from that row.
+func cookieOf(uuid string) uint64 {
+	if len(uuid) < 8 {
+		return 0
+	}
+	v, err := strconv.ParseUint(uuid[:8], 16, 32)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+// tunnelFor is chassis_tunnel_find(): the tunnel to chassis whose remote IP
+// is ip, or (ip "" or not found) the first tunnel to it.
+func (c *computer) tunnelFor(chassis, ip string) *Tunnel {
+	ts := c.tunnels[chassis]
+	if ip != "" {
+		for _, t := range ts {
+			if t.IP == ip {
+				return t
+			}
+		}
+	}
+	if len(ts) > 0 {
+		return ts[0]
+	}
+	return nil
+}
+
+// canBindHere is lport_can_bind_on_this_chassis(): requested-chassis (a
+// comma-separated list of names or hostnames) is empty or names us.
+func (c *computer) canBindHere(pb *PortBinding) bool {
+	req := pb.Options["requested-chassis"]
+	if req == "" {
+		return true
+	}
+	for _, ch := range strings.Split(req, ",") {
+		if ch == c.in.Chassis || (c.in.Hostname != "" && ch == c.in.Hostname) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortFlows(fs []ofctrl.Flow) {
+	type keyed struct {
+		f ofctrl.Flow
+		m string
+	}
+	ks := make([]keyed, len(fs))
+	for i, f := range fs {
+		ks[i] = keyed{f, f.Match.String()}
+	}
+	sort.SliceStable(ks, func(i, j int) bool {
+		a, b := ks[i], ks[j]
+		if a.f.Table != b.f.Table {
+			return a.f.Table < b.f.Table
+		}
+		if a.f.Priority != b.f.Priority {
+			return a.f.Priority > b.f.Priority
+		}
+		return a.m < b.m
+	})
+	for i := range ks {
+		fs[i] = ks[i].f
+	}
+}

@@ -1,0 +1,223 @@
+package physical
+
+import (
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/chassisd/chassisd/openflow/flow"
+)
+
+// remotePort is the PORT_REMOTE / PORT_HA_REMOTE branch: table 39 sends
+// the packet through the tunnel(s) to the port's chassis.
+func (c *computer) remotePort(pb *PortBinding, ld *localDatapath, access accessType) {
+	switch {
+	case strings.EqualFold(pb.Options["redirect-type"], "bridged"):
+		c.remoteRedirectBridged(pb, ld)
+	case access == accessHARemote:
+		c.remoteHA(pb)
+	default:
+		c.remoteOverlay(pb)
+	}
+}
+
+// encapsulation is put_encapsulation(): the tunnel key and, for Geneve, the
+// OVN option carrying ingress and egress port keys.
+func (c *computer) encapsulation(a *actionList, t *Tunnel, dpKey, outport uint32, rampSwitch bool) {
+	tunID := flow.FieldTunID
+	switch t.Type {
+	case "geneve":
+		a.loadBits(tunID, 0, 24, uint64(dpKey))
+		a.loadBits(c.geneve, 0, 32, uint64(outport))
+		a.move(fieldInport, 0, c.geneve, 16, 15)
+	case "stt":
+		a.loadBits(tunID, 0, 64, uint64(dpKey)|uint64(outport)<<24)
+		a.move(fieldInport, 0, tunID, 40, 15)
+	case "vxlan":
+		vni := uint64(dpKey)
+		if !rampSwitch {
+			vni |= uint64(vxlanPortKey(outport)) << 12
+		}
+		a.loadBits(tunID, 0, 24, vni)
+	}
+}
+
+// vxlanPortKey maps a 16-bit port key to VXLAN's 12 bits: multicast keys
+// (>= 32768) become 0x800 | low 11 bits.
+func vxlanPortKey(key uint32) uint32 {
+	if key >= 32768 {
+		return 0x800 | key&0x7ff
+	}
+	return key
+}
+
+// remoteTunnels is get_remote_tunnels(): the tunnel to the main chassis and
+// one per additional chassis.
+func (c *computer) remoteTunnels(pb *PortBinding) []*Tunnel {
+	var ts []*Tunnel
+	if pb.Chassis != "" && pb.Chassis != c.in.Chassis {
+		if t := c.tunnelFor(pb.Chassis, pb.EncapIP); t != nil {
+			ts = append(ts, t)
+		}
+	}
+	for _, ch := range pb.AdditionalChassis {
+		if ch == c.in.Chassis {
+			continue
+		}
+		// Port_Binding.additional_encap is not part of Input: the first
+		// tunnel to the chassis is used.
+		if t := c.tunnelFor(ch, ""); t != nil {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// remoteOverlay is put_remote_port_redirect_overlay().
+func (c *computer) remoteOverlay(pb *PortBinding) {
+	ts := c.remoteTunnels(pb)
+	if len(ts) == 0 {
+		return
+	}
+	var a actionList
+	vtep := pb.Type == "vtep"
+	if vtep {
+		a.loadBits(fieldInPort, 0, 16, uint64(flow.PortAny))
+	}
+	for _, t := range ts {
+		c.encapsulation(&a, t, pb.DatapathKey, pb.TunnelKey, vtep)
+		a.output(t.OFPort)
+	}
+	a.resubmit(tableLocalOutput)
+	c.add(tableRemoteOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
+}
+
+// orderedHA is ha_chassis_get_ordered(): members by priority, highest first.
+func orderedHA(members []HAChassis) []HAChassis {
+	out := append([]HAChassis(nil), members...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Priority != out[j].Priority {
+			return out[i].Priority > out[j].Priority
+		}
+		return out[i].Chassis < out[j].Chassis
+	})
+	return out
+}
+
+// remoteHA is put_remote_port_redirect_overlay_ha_remote(): encapsulate
+// once and output through an active/backup bundle over the members'
+// tunnels.
+func (c *computer) remoteHA(pb *PortBinding) {
+	members := orderedHA(pb.HAChassis)
+	var first *Tunnel
+	for _, m := range members {
+		if m.Chassis == "" {
+			continue
+		}
+		t := c.tunnelFor(m.Chassis, "")
+		if first == nil {
+			first = t
+		} else if t != nil && t.Type != first.Type {
+			warnOnce("HA chassis group with mixed encapsulations", pb.LogicalPort)
+			return
+		}
+	}
+	if first == nil {
+		warnOnce("no tunnel to any HA chassis group member", pb.LogicalPort)
+		return
+	}
+	var a actionList
+	c.encapsulation(&a, first, pb.DatapathKey, pb.TunnelKey, pb.Type == "vtep")
+	b := flow.Bundle{Fields: flow.HashEthSrc, Algorithm: flow.BundleActiveBackup}
+	for _, m := range members {
+		if m.Chassis == "" {
+			continue
+		}
+		if t := c.tunnelFor(m.Chassis, ""); t != nil {
+			b.Members = append(b.Members, flow.Port(t.OFPort))
+		}
+	}
+	a.add(b)
+	c.add(tableRemoteOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
+}
+
+// remoteRedirectBridged is put_remote_port_redirect_bridged(): a remote
+// chassisredirect port with redirect-type=bridged is reached through the
+// localnet of the switch its distributed port connects to.
+func (c *computer) remoteRedirectBridged(pb *PortBinding, ld *localDatapath) {
+	if pb.Type != "chassisredirect" || len(pb.MAC) == 0 {
+		return
+	}
+	mac, ok := parseMAC(firstField(pb.MAC[0]))
+	if !ok {
+		return
+	}
+	dist := pb.Options["distributed-port"]
+	var lsKey uint32
+	for _, pp := range ld.peerPorts {
+		if pp.remote.Options["peer"] == dist {
+			lsKey = pp.remote.DatapathKey
+			break
+		}
+	}
+	if lsKey == 0 {
+		return
+	}
+	lsLD := c.localDP[lsKey]
+	if lsLD == nil || lsLD.localnet == nil {
+		return
+	}
+	var a actionList
+	a.setEthSrc(mac)
+	a.load(fieldMetadata, uint64(lsKey))
+	a.load(fieldOutport, uint64(lsLD.localnet.TunnelKey))
+	a.resubmit(tableLogToPhy)
+	c.add(tableLocalOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
+}
+
+// haGroupActive is ha_chassis_group_is_active() for this chassis.
+func (c *computer) haGroupActive(pb *PortBinding) bool {
+	ms := pb.HAChassis
+	switch len(ms) {
+	case 0:
+		return false
+	case 1:
+		return ms[0].Chassis == c.in.Chassis
+	}
+	// The only member whose chassis still exists.
+	onlyCandidate := true
+	found := false
+	for _, m := range ms {
+		if m.Chassis == c.in.Chassis {
+			found = true
+		} else if m.Chassis != "" {
+			onlyCandidate = false
+		}
+	}
+	if found && onlyCandidate {
+		return true
+	}
+	if len(c.active) == 0 {
+		return false
+	}
+	for _, m := range orderedHA(ms) {
+		if m.Chassis == c.in.Chassis {
+			return true
+		}
+		if m.Chassis != "" && c.active[m.Chassis] {
+			return false
+		}
+	}
+	return false
+}
+
+var warned sync.Map
+
+// warnOnce logs a configuration problem once per port.
+func warnOnce(msg, port string) {
+	if _, dup := warned.LoadOrStore(msg+"\x00"+port, true); dup {
+		return
+	}
+	slog.Warn("physical: "+msg, "port", port)
+}

@@ -1,0 +1,103 @@
+package physical
+
+import (
+	"github.com/chassisd/chassisd/openflow/flow"
+)
+
+// tunnelReceive is the table-0 part of physical_run() for tunnels: take the
+// datapath and the logical ports from the tunnel header and go straight to
+// local output (the sender already ran the ingress pipeline).
+func (c *computer) tunnelReceive() {
+	tunID := flow.FieldTunID
+	for i := range c.in.Tunnels {
+		t := &c.in.Tunnels[i]
+		var a actionList
+		switch t.Type {
+		case "geneve":
+			a.move(tunID, 0, fieldMetadata, 0, 24)
+			a.move(c.geneve, 16, fieldInport, 0, 15)
+			a.move(c.geneve, 0, fieldOutport, 0, 16)
+		case "stt":
+			a.move(tunID, 40, fieldInport, 0, 15)
+			a.move(tunID, 24, fieldOutport, 0, 16)
+			a.move(tunID, 0, fieldMetadata, 0, 24)
+		case "vxlan":
+			a.move(tunID, 12, fieldOutport, 0, 12)
+			a.move(tunID, 0, fieldMetadata, 0, 12)
+		default:
+			continue
+		}
+		a.resubmit(tableLocalOutput)
+		c.add(tablePhyToLog, 100, 0, newMatch().inPort(t.OFPort).done(), a.list())
+	}
+
+	// VXLAN carries 12 port bits: multicast keys come as 0x800|low 11 bits.
+	for i := range c.in.Tunnels {
+		t := &c.in.Tunnels[i]
+		if t.Type != "vxlan" {
+			continue
+		}
+		var a actionList
+		a.loadBits(fieldOutport, 15, 1, 1)
+		a.move(tunID, 12, fieldOutport, 0, 11)
+		a.move(tunID, 0, fieldMetadata, 0, 12)
+		a.resubmit(tableLocalOutput)
+		c.add(tablePhyToLog, 105, 0,
+			newMatch().inPort(t.OFPort).setMasked(tunID, 0x800<<12, 0x800<<12).done(), a.list())
+	}
+
+	// Ramp switches (hardware VTEP): the VNI is the datapath, the gateway
+	// port is the ingress port, and the ingress pipeline runs here.
+	for i := range c.in.Tunnels {
+		t := &c.in.Tunnels[i]
+		if t.Type != "vxlan" {
+			continue
+		}
+		for _, pb := range c.ports {
+			if pb.Type != "vtep" || pb.Chassis == "" || pb.Chassis != t.Chassis {
+				continue
+			}
+			var a actionList
+			a.move(tunID, 0, fieldMetadata, 0, 24)
+			a.loadBits(fieldInport, 0, 15, uint64(pb.TunnelKey))
+			a.loadBits(fieldFlags, 1, 1, 1) // MLF_RCV_FROM_RAMP
+			a.resubmit(tableLogIngress)
+			c.add(tablePhyToLog, 110, cookieOf(pb.UUID),
+				newMatch().inPort(t.OFPort).set(tunID, uint64(pb.DatapathKey)).done(), a.list())
+		}
+	}
+}
+
+// defaults are the catch-all flows of physical_run().
+func (c *computer) defaults() {
+	all := newMatch().done()
+	c.add(tablePhyToLog, 0, 0, all, c.dropActions(tablePhyToLog))
+
+	var a actionList
+	c.add(tableOutputLargeDetect, 0, 0, all, a.resubmit(tableRemoteOutput).list())
+	a = actionList{}
+	c.add(tableOutputLargeProc, 10, 0, newMatch().flags(flagAllowLoopback, flagAllowLoopback).done(),
+		a.resubmit(tableLocalOutput).list())
+	a = actionList{}
+	c.add(tableOutputLargeProc, 0, 0, all, a.resubmit(tableRemoteOutput).list())
+
+	// Ramp traffic (not loopback) and local-only traffic never leave.
+	a = actionList{}
+	c.add(tableRemoteOutput, 150, 0, newMatch().flags(flagRcvFromRamp, flagRcvFromRamp|flagAllowLoopback).done(),
+		a.resubmit(tableLocalOutput).list())
+	a = actionList{}
+	c.add(tableRemoteOutput, 150, 0, newMatch().flags(flagLocalOnly, flagLocalOnly).done(),
+		a.resubmit(tableLocalOutput).list())
+	a = actionList{}
+	c.add(tableRemoteOutput, 0, 0, all, a.resubmit(tableLocalOutput).list())
+
+	c.add(tableLocalOutput, 0, 0, all, c.dropActions(tableLocalOutput))
+
+	a = actionList{}
+	c.add(tableCheckLoopback, 0, 0, all, a.clearLogRegs().resubmit(tableLogEgress).list())
+
+	a = actionList{}
+	c.add(tableSaveInport, 0, 0, all, a.resubmit(tableLogToPhy).list())
+
+	c.add(tableLogToPhy, 0, 0, all, c.dropActions(tableLogToPhy))
+}
