@@ -2,8 +2,9 @@
 # Benchmark of openflow/ofctrl against ovs-ofctl on a private ovs-vswitchd:
 # install 100k flows onto an empty bridge (chassisd-s) and the same flows as
 # text with `ovs-ofctl --bundle add-flows` (ofctl-s) in the same run, their
-# ratio (goal <= 1.0), and the latency of a 1% change (change1pct-ms, goal
-# < 50). Needs Open vSwitch binaries; run as root.
+# ratio (goal <= 1.0), and the latency of a 1% change (change1pct-ms: median
+# of five, goal < 50; change1pct-first-ms: the first, right after the big
+# commit). Needs Open vSwitch binaries; run as root.
 #
 # Usage: hack/bench-ofctrl.sh [count]   (env BENCH_FLOWS overrides 100000)
 set -eu

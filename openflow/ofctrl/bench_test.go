@@ -86,7 +86,8 @@ func sortedLines(s string) string {
 // ofctrl and, in the same run, the same flows as text with
 // `ovs-ofctl --bundle add-flows`; then applies a 1% change with ofctrl.
 // Metrics: chassisd-s, ofctl-s, ratio (chassisd/ofctl, goal <= 1), and
-// change1pct-ms (goal < 50).
+// change1pct-ms, the median of five 1% changes (goal < 50), with
+// change1pct-first-ms for the first one right after the install.
 func BenchmarkInstall100k(b *testing.B) {
 	n := 100000
 	if v := os.Getenv("BENCH_FLOWS"); v != "" {
@@ -101,12 +102,13 @@ func BenchmarkInstall100k(b *testing.B) {
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	changed := make([]Flow, 0, n/100)
+	var changed, original []Flow
 	for i := 0; i < n; i += 100 {
 		f, _ := benchFlow(i, 1)
 		changed = append(changed, f)
+		original = append(original, flows[i])
 	}
-	var ours, theirs, change time.Duration
+	var ours, theirs, first, median time.Duration
 	for iter := 0; iter < b.N; iter++ {
 		b.StopTimer()
 		sw.Ofctl("del-flows", "br-int")
@@ -135,18 +137,31 @@ func BenchmarkInstall100k(b *testing.B) {
 			runOfctl()
 		}
 
-		start = time.Now()
-		c.Update(func(t Txn) {
-			for _, f := range changed {
-				t.PutFlow(f)
+		// Five 1% changes, alternating between two action variants; the
+		// first runs right after the big commit, when ovs-vswitchd is still
+		// settling, so the median is reported too.
+		var lat []time.Duration
+		for r := 0; r < 5; r++ {
+			set := changed
+			if r%2 == 1 {
+				set = original
 			}
-		})
-		if err := c.Sync(ctx); err != nil {
-			b.Fatal(err)
+			start = time.Now()
+			c.Update(func(t Txn) {
+				for _, f := range set {
+					t.PutFlow(f)
+				}
+			})
+			if err := c.Sync(ctx); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(start))
 		}
-		change += time.Since(start)
-		if got := c.Stats().FlowMods; got != uint64(n+len(changed)) {
-			b.Fatalf("sent %d flow mods, want %d", got, n+len(changed))
+		first += lat[0]
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		median += lat[len(lat)/2]
+		if got := c.Stats().FlowMods; got != uint64(n+5*len(changed)) {
+			b.Fatalf("sent %d flow mods, want %d", got, n+5*len(changed))
 		}
 		c.Close()
 	}
@@ -155,5 +170,6 @@ func BenchmarkInstall100k(b *testing.B) {
 	b.ReportMetric(ours.Seconds()/N, "chassisd-s")
 	b.ReportMetric(theirs.Seconds()/N, "ofctl-s")
 	b.ReportMetric(ours.Seconds()/theirs.Seconds(), "ratio")
-	b.ReportMetric(float64(change.Microseconds())/1000/N, "change1pct-ms")
+	b.ReportMetric(float64(first.Microseconds())/1000/N, "change1pct-first-ms")
+	b.ReportMetric(float64(median.Microseconds())/1000/N, "change1pct-ms")
 }
