@@ -593,9 +593,12 @@ func (c *Conn) dispatch(m Message) {
 	case TypeEchoRequest:
 		reply := append([]byte(nil), m.Raw...)
 		reply[1] = byte(TypeEchoReply)
+		// Never block the reader: if replies pile up, the writer is stuck
+		// and the switch will judge the connection by later probes.
 		select {
 		case c.controlQ <- reply:
-		case <-c.done:
+		default:
+			c.log.Warn("openflow echo reply dropped: writer busy")
 		}
 		return
 	case TypeError:
