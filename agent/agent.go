@@ -77,13 +77,27 @@ var sbTables = map[string]model.Model{
 	sbdb.DatapathBindingTable: &sbdb.DatapathBinding{},
 	sbdb.HAChassisGroupTable:  &sbdb.HAChassisGroup{},
 	sbdb.HAChassisTable:       &sbdb.HAChassis{},
+	// Flow translation inputs.
+	sbdb.LogicalFlowTable:        &sbdb.LogicalFlow{},
+	sbdb.LogicalDPGroupTable:     &sbdb.LogicalDPGroup{},
+	sbdb.MulticastGroupTable:     &sbdb.MulticastGroup{},
+	sbdb.AddressSetTable:         &sbdb.AddressSet{},
+	sbdb.PortGroupTable:          &sbdb.PortGroup{},
+	sbdb.MACBindingTable:         &sbdb.MACBinding{},
+	sbdb.StaticMACBindingTable:   &sbdb.StaticMACBinding{},
+	sbdb.FDBTable:                &sbdb.FDB{},
+	sbdb.MeterTable:              &sbdb.Meter{},
+	sbdb.MeterBandTable:          &sbdb.MeterBand{},
+	sbdb.ChassisTemplateVarTable: &sbdb.ChassisTemplateVar{},
+	sbdb.LoadBalancerTable:       &sbdb.LoadBalancer{},
 }
 
 var ovsTables = map[string]model.Model{
-	vswitchd.OpenvSwitchTable: &vswitchd.OpenvSwitch{},
-	vswitchd.BridgeTable:      &vswitchd.Bridge{},
-	vswitchd.PortTable:        &vswitchd.Port{},
-	vswitchd.InterfaceTable:   &vswitchd.Interface{},
+	vswitchd.OpenvSwitchTable:            &vswitchd.OpenvSwitch{},
+	vswitchd.BridgeTable:                 &vswitchd.Bridge{},
+	vswitchd.PortTable:                   &vswitchd.Port{},
+	vswitchd.InterfaceTable:              &vswitchd.Interface{},
+	vswitchd.FlowSampleCollectorSetTable: &vswitchd.FlowSampleCollectorSet{},
 }
 
 // New returns an agent; Run starts it.
