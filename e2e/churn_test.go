@@ -79,7 +79,7 @@ func TestAgentRestartIsHitless(t *testing.T) {
 	if err := vm2.Ping(vm1.IP, 2); err != nil {
 		t.Errorf("with hv1's agent stopped: %v", err)
 	}
-	must(t, hv1.StartAgent(tp.Agent))
+	must(t, hv1.StartAgent(tp.AgentFor(0)))
 	must(t, tp.Central.WaitPortUp("rs-vm1", "hv1"))
 	// Let the restarted agent reinstall its flows while the ping runs.
 	time.Sleep(3 * time.Second)

@@ -7,6 +7,7 @@
 //
 // The suite runs only when CHASSISD_E2E=1 (CI sets it), so plain unit test
 // runs stay fast. CHASSISD_E2E_AGENT=ovn-controller (default) or chassisd
-// picks the agent; for chassisd, CHASSISD_BIN names the binary (built from
+// picks the agent (mixed: chassisd on the first node, ovn-controller on
+// the others, to check that they interoperate); for chassisd, CHASSISD_BIN names the binary (built from
 // ./cmd/chassisd when unset) and CHASSISD_E2E_AGENT_ARGS adds flags.
 package e2e

@@ -29,8 +29,12 @@ type Topology struct {
 	t        testing.TB
 	Central  *sandbox.Central
 	Underlay *sandbox.Netns
-	Agent    sandbox.AgentSpec
-	Nodes    []*Node
+	// Agent is what the nodes run (see AgentFor for mixed mode).
+	Agent sandbox.AgentSpec
+	// Mixed puts chassisd on the first node and ovn-controller on the
+	// others, to check that the two interoperate.
+	Mixed bool
+	Nodes []*Node
 }
 
 // Node is a chassis on the underlay.
@@ -62,12 +66,28 @@ func NewTopology(t testing.TB) *Topology {
 	}
 	sandbox.RequireRoot(t)
 	sandbox.Require(t, []string{"ip", "ethtool", "busybox", "ovn-nbctl"})
+	mixed := os.Getenv(sandbox.AgentEnv) == MixedAgents
+	if mixed {
+		t.Setenv(sandbox.AgentEnv, string(sandbox.AgentChassisd))
+	}
 	agent := agentSpec(t)
 	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
 	ul := sandbox.NewNetns(t, uniq("ul"))
 	mustRun(t, ul.Exec, "ip", "link", "add", "br-ul", "type", "bridge")
 	mustRun(t, ul.Exec, "ip", "link", "set", "br-ul", "up")
-	return &Topology{t: t, Central: central, Underlay: ul, Agent: agent}
+	return &Topology{t: t, Central: central, Underlay: ul, Agent: agent, Mixed: mixed}
+}
+
+// MixedAgents as CHASSISD_E2E_AGENT runs chassisd on the first node and the
+// real ovn-controller on the others.
+const MixedAgents = "mixed"
+
+// AgentFor is the agent node number n (0-based) runs.
+func (tp *Topology) AgentFor(n int) sandbox.AgentSpec {
+	if tp.Mixed && n > 0 {
+		return sandbox.AgentSpec{Kind: sandbox.AgentOVNController}
+	}
+	return tp.Agent
 }
 
 // agentSpec resolves the agent from the environment, building chassisd from
@@ -172,7 +192,7 @@ func (tp *Topology) AddNodeWithEncap(name, encapType string, bridgeMappings ...s
 		}
 	}
 	must(t, ch.Configure(name, node.UnderlayIP, encapType, bridgeMappings...))
-	must(t, ch.StartAgent(tp.Agent))
+	must(t, ch.StartAgent(tp.AgentFor(n-1)))
 	must(t, tp.Central.WaitChassis(name))
 	if err := sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
 		out, err := ch.Vsctl("list-br")
