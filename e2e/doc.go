@@ -6,8 +6,9 @@
 // Tests send real packets between them and tear everything down afterwards.
 //
 // The suite runs only when CHASSISD_E2E=1 (CI sets it), so plain unit test
-// runs stay fast. CHASSISD_E2E_AGENT=ovn-controller (default) or chassisd
-// picks the agent (mixed: chassisd on the first node, ovn-controller on
-// the others, to check that they interoperate); for chassisd, CHASSISD_BIN names the binary (built from
-// ./cmd/chassisd when unset) and CHASSISD_E2E_AGENT_ARGS adds flags.
+// runs stay fast. CHASSISD_E2E_AGENT picks the agent: ovn-controller
+// (default), chassisd, or mixed (chassisd on the first node, ovn-controller
+// on the others, to check that they interoperate). For chassisd,
+// CHASSISD_BIN names the binary (built from ./cmd/chassisd when unset) and
+// CHASSISD_E2E_AGENT_ARGS adds flags.
 package e2e
