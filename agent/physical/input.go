@@ -110,9 +110,9 @@ type HAChassis struct {
 	Priority int
 }
 
-// MulticastGroup is one Multicast_Group row; Ports are member logical port
-// names in the row's order (OVSDB sets are ordered by UUID; the order is
-// the order of the generated actions).
+// MulticastGroup is one Multicast_Group row; Ports are the member logical
+// port names, in any order (the actions follow the members' UUID order, as
+// OVSDB orders the set).
 type MulticastGroup struct {
 	UUID        string
 	Name        string

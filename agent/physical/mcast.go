@@ -2,6 +2,7 @@ package physical
 
 import (
 	"log/slog"
+	"sort"
 )
 
 // multicastGroup is consider_mc_group(): table 40 delivers to the local
@@ -14,11 +15,7 @@ func (c *computer) multicastGroup(mc *MulticastGroup) {
 	}
 	var local, remote actionList
 	var remoteChassis, vtepChassis chassisSet
-	for _, name := range mc.Ports {
-		port := c.byName[name]
-		if port == nil {
-			continue
-		}
+	for _, port := range c.members(mc) {
 		if port.DatapathKey != mc.DatapathKey {
 			slog.Warn("physical: multicast group contains ports in wrong datapath", "group", mc.UUID)
 			continue
@@ -96,6 +93,18 @@ func (c *computer) multicastGroup(mc *MulticastGroup) {
 			c.add(tableRemoteOutput, 100, cookie, match, remote.list())
 		}
 	}
+}
+
+// members are the group's port bindings in OVSDB set order (by UUID).
+func (c *computer) members(mc *MulticastGroup) []*PortBinding {
+	var ps []*PortBinding
+	for _, name := range mc.Ports {
+		if pb := c.byName[name]; pb != nil {
+			ps = append(ps, pb)
+		}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].UUID < ps[j].UUID })
+	return ps
 }
 
 // fanout is fanout_to_chassis(): one output per chassis, re-encapsulating

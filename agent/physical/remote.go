@@ -29,7 +29,8 @@ func (c *computer) encapsulation(a *actionList, t *Tunnel, dpKey, outport uint32
 	switch t.Type {
 	case "geneve":
 		a.loadBits(tunID, 0, 24, uint64(dpKey))
-		a.loadBits(c.geneve, 0, 32, uint64(outport))
+		// The option is 4 bytes long: a whole-field set_field.
+		a.add(flow.SetField{Field: c.geneve, Value: []byte{byte(outport >> 24), byte(outport >> 16), byte(outport >> 8), byte(outport)}})
 		a.move(fieldInport, 0, c.geneve, 16, 15)
 	case "stt":
 		a.loadBits(tunID, 0, 64, uint64(dpKey)|uint64(outport)<<24)
