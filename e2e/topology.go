@@ -214,8 +214,9 @@ func (node *Node) AddVM(name, lport, mac, cidr string, mtu int, gw string) *VM {
 	t.Helper()
 	node.vmCount++
 	ns := sandbox.NewNetns(t, uniq(name))
-	// IPv4 only: no IPv6 autoconfiguration chatter in captures.
-	mustRun(t, ns.Exec, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+	// IPv4 only: no IPv6 autoconfiguration chatter in captures (best effort:
+	// kernels without IPv6 have no such knob).
+	_, _ = ns.Exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
 	ovsPort := ifName("vif-", name)
 	mustRun(t, ns.Exec, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", ovsPort, "netns", node.Netns())
 	mustRun(t, ns.Exec, "ip", "link", "set", "eth0", "address", mac, "mtu", fmt.Sprint(mtu), "up")
