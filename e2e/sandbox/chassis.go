@@ -213,19 +213,45 @@ func (ch *Chassis) Vsctl(args ...string) (string, error) {
 // Ofctl runs ovs-ofctl -O OpenFlow15 with the bridge's management socket
 // inserted after the command: Ofctl("br-int", "dump-flows", "--no-stats").
 func (ch *Chassis) Ofctl(bridge string, args ...string) (string, error) {
+	argv, err := ofctlArgv(ch.Mgmt(bridge), args)
+	if err != nil {
+		return "", fmt.Errorf("ovs-ofctl on %s: %w", bridge, err)
+	}
+	return run(nil, nil, argv...)
+}
+
+func ofctlArgv(target string, args []string) ([]string, error) {
 	argv := []string{"ovs-ofctl", "-O", "OpenFlow15"}
 	inserted := false
 	for _, a := range args {
 		argv = append(argv, a)
 		if !inserted && !strings.HasPrefix(a, "-") {
-			argv = append(argv, ch.Mgmt(bridge))
+			argv = append(argv, target)
 			inserted = true
 		}
 	}
 	if !inserted {
-		return "", fmt.Errorf("ovs-ofctl on %s: no command given", bridge)
+		return nil, fmt.Errorf("no command given in %q", args)
 	}
-	return run(nil, nil, argv...)
+	return argv, nil
+}
+
+// DumpFlows returns the bridge's flows as `dump-flows --no-stats` prints
+// them, one per element, trimmed; filters (e.g. "table=0") narrow the dump.
+func (ch *Chassis) DumpFlows(bridge string, filters ...string) ([]string, error) {
+	out, err := ch.Ofctl(bridge, append([]string{"dump-flows", "--no-stats"}, filters...)...)
+	if err != nil {
+		return nil, err
+	}
+	var flows []string
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.Contains(line, "_FLOW reply") {
+			continue
+		}
+		flows = append(flows, line)
+	}
+	return flows, nil
 }
 
 // Appctl runs ovs-appctl against the chassis' ovs-vswitchd.

@@ -31,8 +31,30 @@ func TestChassisRegistersWithRealController(t *testing.T) {
 	if err := hv.WaitBridge("br-int"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hv.Ofctl("br-int", "dump-flows", "--no-stats"); err != nil {
-		t.Fatalf("OpenFlow on br-int: %v", err)
+	if err := Eventually(DefaultTimeout, func() (bool, error) {
+		flows, err := hv.DumpFlows("br-int", "table=0")
+		return len(flows) > 0, err
+	}); err != nil {
+		t.Fatalf("no table-0 flows from ovn-controller on br-int: %v", err)
+	}
+}
+
+func TestOfctlArgv(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dump-flows", "--no-stats"}, "ovs-ofctl -O OpenFlow15 dump-flows unix:/x.mgmt --no-stats"},
+		{[]string{"--names", "dump-flows", "table=0"}, "ovs-ofctl -O OpenFlow15 --names dump-flows unix:/x.mgmt table=0"},
+		{[]string{"add-flow", "priority=1,actions=drop"}, "ovs-ofctl -O OpenFlow15 add-flow unix:/x.mgmt priority=1,actions=drop"},
+	} {
+		got, err := ofctlArgv("unix:/x.mgmt", tc.args)
+		if err != nil || strings.Join(got, " ") != tc.want {
+			t.Errorf("ofctlArgv(%q) = %q, %v; want %q", tc.args, got, err, tc.want)
+		}
+	}
+	if _, err := ofctlArgv("unix:/x.mgmt", []string{"--no-stats"}); err == nil {
+		t.Error("no command accepted")
 	}
 }
 
