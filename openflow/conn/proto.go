@@ -460,15 +460,30 @@ func (m *GroupMod) Append(b []byte, xid uint32) []byte {
 // AppendBucket appends one ofp15_bucket with its actions and, when weight is
 // non-zero, a weight property (select groups).
 func AppendBucket(b []byte, bucketID uint32, weight uint16, actions []byte) []byte {
+	return AppendBucketWatch(b, bucketID, weight, PortAny, GroupAny, actions)
+}
+
+// AppendBucketWatch is AppendBucket with the fast-failover liveness
+// properties: watchPort (PortAny for none) and watchGroup (GroupAny for
+// none), in the order OVS writes them.
+func AppendBucketWatch(b []byte, bucketID uint32, weight uint16, watchPort, watchGroup uint32, actions []byte) []byte {
 	s := len(b)
 	b = append(b, 0, 0)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(actions)))
 	b = binary.BigEndian.AppendUint32(b, bucketID)
 	b = append(b, actions...)
 	if weight != 0 {
-		b = append(b, 0, 0, 0, 8) // OFPGBPT15_WEIGHT, length 8
+		b = append(b, 0, 0, 0, 6) // OFPGBPT15_WEIGHT
 		b = binary.BigEndian.AppendUint16(b, weight)
 		b = append(b, 0, 0)
+	}
+	if watchPort != PortAny {
+		b = append(b, 0, 1, 0, 8) // OFPGBPT15_WATCH_PORT
+		b = binary.BigEndian.AppendUint32(b, watchPort)
+	}
+	if watchGroup != GroupAny {
+		b = append(b, 0, 2, 0, 8) // OFPGBPT15_WATCH_GROUP
+		b = binary.BigEndian.AppendUint32(b, watchGroup)
 	}
 	binary.BigEndian.PutUint16(b[s:], uint16(len(b)-s))
 	return b
@@ -744,8 +759,10 @@ func DecodeGroupDescs(body []byte, out []GroupDesc) ([]GroupDesc, error) {
 type Bucket struct {
 	ID         uint32
 	Weight     uint16 // 0 when absent
+	WatchPort  uint32 // PortAny when absent
+	WatchGroup uint32 // GroupAny when absent
 	Actions    []byte
-	Properties []byte // properties other than weight
+	Properties []byte // other properties, raw
 }
 
 // DecodeBuckets splits an ofp15_bucket array.
@@ -759,7 +776,7 @@ func DecodeBuckets(b []byte) ([]Bucket, error) {
 		if n < 8 || n > len(b) || 8+al > n {
 			return nil, fmt.Errorf("bucket: length %d, actions %d, of %d bytes", n, al, len(b))
 		}
-		bk := Bucket{ID: be32(b[4:]), Actions: b[8 : 8+al]}
+		bk := Bucket{ID: be32(b[4:]), WatchPort: PortAny, WatchGroup: GroupAny, Actions: b[8 : 8+al]}
 		props := b[8+al : n]
 		for len(props) >= 4 {
 			pt, pl := be16(props), int(be16(props[2:]))
@@ -767,9 +784,14 @@ func DecodeBuckets(b []byte) ([]Bucket, error) {
 			if pl < 4 || padded > len(props) {
 				return nil, fmt.Errorf("bucket property length %d", pl)
 			}
-			if pt == 0 && pl >= 6 {
+			switch {
+			case pt == 0 && pl >= 6:
 				bk.Weight = be16(props[4:])
-			} else {
+			case pt == 1 && pl == 8:
+				bk.WatchPort = be32(props[4:])
+			case pt == 2 && pl == 8:
+				bk.WatchGroup = be32(props[4:])
+			default:
 				bk.Properties = append(bk.Properties, props[:padded]...)
 			}
 			props = props[padded:]

@@ -175,7 +175,7 @@ func (t Txn) PutFlow(f Flow) {
 	k := keyOf(f.Table, f.Priority, f.Match)
 	d := &desiredFlow{flow: f}
 	if f.Match != nil {
-		d.oxm = f.Match.AppendOXM(nil)
+		d.oxm = f.Match.AppendOXMFields(nil)
 	}
 	if f.Actions != nil {
 		d.actions = f.Actions.Append(nil)
@@ -611,8 +611,9 @@ func (o *op) describe() string {
 	}
 }
 
-// plan turns the dirty sets into ops: meter adds/modifies, group
-// adds/modifies, flow changes, group deletes, meter deletes. Called with mu.
+// plan turns the dirty sets into ops: meter adds/modifies, then in the
+// bundle group adds/modifies, flow deletes, flow adds/modifies, group
+// deletes, then meter deletes. Called with mu.
 func (c *Controller) plan() (meterPre, bundle, meterPost []*op) {
 	var groupPre, groupPost []*op
 	// One allocation for all ops: the slab never grows past its capacity,
@@ -648,23 +649,29 @@ func (c *Controller) plan() (meterPre, bundle, meterPost []*op) {
 			groupPost = append(groupPost, newOp(op{kind: opGroup, cmd: uint8(conn.GroupDelete), id: id}))
 		}
 	}
-	bundle = groupPre
+	// Flow deletions go first: if a desired match and an installed one are
+	// the same rule under two spellings (a match that is not canonical),
+	// delete-then-add leaves the rule installed where add-then-delete
+	// would remove it.
+	var flowDeletes, flowChanges []*op
 	for k := range c.dirty {
 		d, want := c.desired[k]
 		inst, have := c.installed[k]
 		switch {
 		case want && c.rejectedFlows[k].entry == d:
 		case want && !have:
-			bundle = append(bundle, newOp(op{kind: opFlow, cmd: uint8(conn.FlowAdd), key: k, df: d}))
+			flowChanges = append(flowChanges, newOp(op{kind: opFlow, cmd: uint8(conn.FlowAdd), key: k, df: d}))
 		case want && inst.cookie != d.flow.Cookie:
 			// modify_strict keeps the old cookie, so replace the flow.
-			bundle = append(bundle, newOp(op{kind: opFlow, cmd: uint8(conn.FlowAdd), key: k, df: d, inf: inst}))
+			flowChanges = append(flowChanges, newOp(op{kind: opFlow, cmd: uint8(conn.FlowAdd), key: k, df: d, inf: inst}))
 		case want && !bytes.Equal(inst.actions, d.actions):
-			bundle = append(bundle, newOp(op{kind: opFlow, cmd: uint8(conn.FlowModifyStrict), key: k, df: d, inf: inst}))
+			flowChanges = append(flowChanges, newOp(op{kind: opFlow, cmd: uint8(conn.FlowModifyStrict), key: k, df: d, inf: inst}))
 		case !want && have:
-			bundle = append(bundle, newOp(op{kind: opFlow, cmd: uint8(conn.FlowDeleteStrict), key: k, inf: inst}))
+			flowDeletes = append(flowDeletes, newOp(op{kind: opFlow, cmd: uint8(conn.FlowDeleteStrict), key: k, inf: inst}))
 		}
 	}
+	bundle = append(groupPre, flowDeletes...)
+	bundle = append(bundle, flowChanges...)
 	bundle = append(bundle, groupPost...)
 	sortOps(meterPre)
 	sortOps(meterPost)

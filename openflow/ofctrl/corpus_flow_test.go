@@ -35,7 +35,7 @@ func TestCorpusRoundTrip(t *testing.T) {
 	decoded, textOK := 0, 0
 	for i := range stats {
 		fs := &stats[i]
-		m, err := flow.DecodeMatch(fs.Match)
+		m, err := flow.DecodeOXMFields(fs.Match)
 		if err != nil {
 			t.Errorf("decode match of table=%d priority=%d: %v", fs.Table, fs.Priority, err)
 			continue

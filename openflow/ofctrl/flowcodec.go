@@ -10,7 +10,7 @@ type FlowDecoder struct{}
 
 // DecodeMatch implements Decoder.
 func (FlowDecoder) DecodeMatch(oxm []byte) (Match, error) {
-	m, err := flow.DecodeMatch(oxm)
+	m, err := flow.DecodeOXMFields(oxm)
 	if err != nil {
 		return nil, err
 	}

@@ -10,10 +10,11 @@ import (
 )
 
 // Match is what the reconciler needs from a match value. Key must be equal
-// for equal matches; AppendOXM appends the OXM/NXM TLVs (no ofp_match header).
+// for equal matches; AppendOXMFields appends the OXM/NXM TLVs (no ofp_match header), as
+// flow.Match does.
 type Match interface {
 	Key() string
-	AppendOXM(b []byte) []byte
+	AppendOXMFields(b []byte) []byte
 	String() string
 }
 
@@ -66,9 +67,11 @@ func (f Flow) String() string {
 
 // Bucket is one group bucket. ID is usually its index in the group.
 type Bucket struct {
-	ID      uint32
-	Weight  uint16 // select groups only; 0 means 1
-	Actions Actions
+	ID         uint32
+	Weight     uint16 // select groups only; 0 means 1
+	WatchPort  uint32 // liveness port; 0 means none
+	WatchGroup uint32 // liveness group; 0 means none
+	Actions    Actions
 }
 
 // Group is one desired group.
@@ -93,8 +96,8 @@ type Meter struct {
 // it (the switch's field order). Use flow.Match for real work.
 type RawMatch []byte
 
-func (m RawMatch) Key() string               { return string(m) }
-func (m RawMatch) AppendOXM(b []byte) []byte { return append(b, m...) }
+func (m RawMatch) Key() string                     { return string(m) }
+func (m RawMatch) AppendOXMFields(b []byte) []byte { return append(b, m...) }
 func (m RawMatch) String() string {
 	if len(m) == 0 {
 		return ""
@@ -131,6 +134,8 @@ func canonicalGroup(g *Group) []byte {
 	for _, bk := range g.Buckets {
 		b = binary.BigEndian.AppendUint32(b, bk.ID)
 		b = binary.BigEndian.AppendUint16(b, bucketWeight(g.Type, bk.Weight))
+		b = binary.BigEndian.AppendUint32(b, bk.WatchPort)
+		b = binary.BigEndian.AppendUint32(b, bk.WatchGroup)
 		var acts []byte
 		if bk.Actions != nil {
 			acts = bk.Actions.Append(nil)
@@ -161,7 +166,7 @@ func encodeBuckets(g *Group) []byte {
 		if bk.Actions != nil {
 			acts = bk.Actions.Append(nil)
 		}
-		b = conn.AppendBucket(b, bk.ID, bucketWeight(g.Type, bk.Weight), acts)
+		b = conn.AppendBucketWatch(b, bk.ID, bucketWeight(g.Type, bk.Weight), noneAs(bk.WatchPort, conn.PortAny), noneAs(bk.WatchGroup, conn.GroupAny), acts)
 	}
 	return b
 }
@@ -178,9 +183,24 @@ func groupFromDesc(d conn.GroupDesc, dec Decoder) (*Group, error) {
 		if err != nil {
 			return nil, fmt.Errorf("group %d bucket %d: %w", d.GroupID, bk.ID, err)
 		}
-		g.Buckets = append(g.Buckets, Bucket{ID: bk.ID, Weight: bk.Weight, Actions: acts})
+		g.Buckets = append(g.Buckets, Bucket{ID: bk.ID, Weight: bk.Weight, Actions: acts,
+			WatchPort: anyAsNone(bk.WatchPort, conn.PortAny), WatchGroup: anyAsNone(bk.WatchGroup, conn.GroupAny)})
 	}
 	return g, nil
+}
+
+func noneAs(v, any uint32) uint32 {
+	if v == 0 {
+		return any
+	}
+	return v
+}
+
+func anyAsNone(v, any uint32) uint32 {
+	if v == any {
+		return 0
+	}
+	return v
 }
 
 func canonicalMeter(m *Meter) []byte {
