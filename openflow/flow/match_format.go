@@ -1,8 +1,8 @@
 package flow
 
 import (
-	"encoding/binary"
 	"strconv"
+	"strings"
 )
 
 // String formats m exactly as OVS match_to_string(match, NULL,
@@ -400,7 +400,10 @@ func appendTunnel(b []byte, v *matchView) []byte {
 		b = append(b, fields[FieldTunMetadata(i)].name...)
 		b = append(b, '=')
 		b = appendOVSHex(b, val)
-		if !bytesOnes(mask) {
+		// Without a TLV map (as in ovs-ofctl) OVS takes the option to be
+		// as long as the significant bytes of value and mask, so a mask
+		// that is all ones over its significant bytes is not printed.
+		if !bytesOnes(strings.TrimLeft(mask, "\x00")) {
 			b = append(b, '/')
 			b = appendOVSHex(b, mask)
 		}
@@ -780,5 +783,3 @@ func appendInet6[T string | []byte](b []byte, ip T) []byte {
 	}
 	return b
 }
-
-var _ = binary.BigEndian

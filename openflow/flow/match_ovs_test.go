@@ -1,11 +1,15 @@
 package flow
 
 import (
+	"encoding/binary"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chassisd/chassisd/openflow/ovstest"
 )
@@ -102,8 +106,13 @@ var matchOVSTexts = []string{
 }
 
 // TestMatchStringMatchesOVS installs each match with ovs-ofctl add-flows
-// on a real (userspace) bridge and compares what dump-flows prints with
-// String() of the same match built through the API.
+// on a real (userspace) bridge, then checks, flow by flow:
+//   - dump-flows --no-stats prints Flow.String() of the match built through
+//     the API from the same text (after Canonical, the OpenFlow 1.5 round
+//     trip ovs-ofctl's own encoding goes through);
+//   - the ofp_match bytes ovs-vswitchd sends in its flow stats reply are
+//     byte for byte AppendOXM of that match, and DecodeMatch of them gives
+//     the same match back.
 func TestMatchStringMatchesOVS(t *testing.T) {
 	sw := ovstest.Start(t)
 	sw.AddBridge("br0")
@@ -116,17 +125,20 @@ func TestMatchStringMatchesOVS(t *testing.T) {
 		}
 	}
 	var file strings.Builder
-	want := map[uint64]string{}
+	want := map[uint64]Flow{}
 	for i, text := range texts {
 		m, err := parseMatchForTest(text)
 		if err != nil {
 			t.Errorf("%q: %v", text, err)
 			continue
 		}
-		cookie := uint64(i + 1)
-		want[cookie] = m.String()
 		// Distinct priorities keep equal matches from replacing each other.
-		fmt.Fprintf(&file, "cookie=%#x,priority=%d,%s,actions=drop\n", cookie, 1000+i, text)
+		f := Flow{Table: uint8(i % 3), Priority: uint16(1000 + i), Match: m.Canonical(), Cookie: uint64(i + 1)}
+		if i%5 == 0 {
+			f.Priority = DefaultPriority - uint16(i)
+		}
+		want[f.Cookie] = f
+		fmt.Fprintf(&file, "table=%d,cookie=%#x,priority=%d,%s,actions=drop\n", f.Table, f.Cookie, f.Priority, text)
 	}
 	path := filepath.Join(t.TempDir(), "flows.txt")
 	if err := os.WriteFile(path, []byte(file.String()), 0o644); err != nil {
@@ -142,19 +154,14 @@ func TestMatchStringMatchesOVS(t *testing.T) {
 			t.Errorf("dump line %q: %v", line, err)
 			continue
 		}
-		_, rest, _ := strings.Cut(line, ", ")
-		if p, r, ok := strings.Cut(rest, ","); ok && strings.HasPrefix(p, "priority=") {
-			rest = r
-		} else if strings.HasPrefix(rest, "priority=") {
-			_, rest, _ = strings.Cut(rest, " ")
-		}
-		rest = strings.TrimSuffix(strings.TrimSuffix(rest, "actions=drop"), " ")
-		got[cookie] = rest
+		got[cookie] = line
 	}
-	pass := 0
+	wire := dumpFlowMatchesForTest(t, sw.Mgmt("br0"))
+
+	textPass, wirePass := 0, 0
 	for i, text := range texts {
 		cookie := uint64(i + 1)
-		w, ok := want[cookie]
+		f, ok := want[cookie]
 		if !ok {
 			continue
 		}
@@ -162,11 +169,102 @@ func TestMatchStringMatchesOVS(t *testing.T) {
 		switch {
 		case !ok:
 			t.Errorf("%q: not in dump-flows", text)
-		case g != w:
-			t.Errorf("%q:\n  ovs-ofctl: %s\n  String(): %s", text, g, w)
+		case g != f.String():
+			t.Errorf("%q:\n  ovs-ofctl: %s\n  String(): %s", text, g, f.String())
 		default:
-			pass++
+			textPass++
+		}
+		raw, ok := wire[cookie]
+		if !ok {
+			t.Errorf("%q: not in the flow stats reply", text)
+			continue
+		}
+		dec, n, err := DecodeMatch(raw)
+		if err != nil || n != len(raw) {
+			t.Errorf("%q: DecodeMatch(% x) = %d, %v", text, raw, n, err)
+			continue
+		}
+		enc := f.Match.AppendOXM(nil)
+		switch {
+		case !dec.Equal(f.Match):
+			t.Errorf("%q: decoded from OVS: %s, built: %s", text, dec, f.Match)
+		case string(enc) != string(raw):
+			t.Errorf("%q: encoding differs\n  ovs-vswitchd: % x\n  AppendOXM:    % x", text, raw, enc)
+		default:
+			wirePass++
 		}
 	}
-	t.Logf("%d/%d matches print as OVS prints them", pass, len(texts))
+	t.Logf("dump-flows text: %d/%d flows print as OVS prints them", textPass, len(texts))
+	t.Logf("wire: %d/%d matches encode byte for byte as ovs-vswitchd and decode back", wirePass, len(texts))
+}
+
+// dumpFlowMatchesForTest asks the bridge for its flows over OpenFlow 1.5
+// (a minimal client: hello, then OFPMP_FLOW_DESC) and returns the raw
+// ofp_match of each flow, padding included, by cookie.
+func dumpFlowMatchesForTest(t *testing.T, mgmt string) map[uint64][]byte {
+	t.Helper()
+	c, err := net.Dial("unix", strings.TrimPrefix(mgmt, "unix:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	const of15 = 6
+	send := func(typ uint8, xid uint32, body []byte) {
+		msg := []byte{of15, typ, 0, 0, 0, 0, 0, 0}
+		binary.BigEndian.PutUint32(msg[4:], xid)
+		msg = append(msg, body...)
+		binary.BigEndian.PutUint16(msg[2:], uint16(len(msg)))
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recv := func() (typ uint8, body []byte) {
+		var h [8]byte
+		if _, err := io.ReadFull(c, h[:]); err != nil {
+			t.Fatal(err)
+		}
+		body = make([]byte, int(binary.BigEndian.Uint16(h[2:]))-8)
+		if _, err := io.ReadFull(c, body); err != nil {
+			t.Fatal(err)
+		}
+		if h[0] != of15 {
+			t.Fatalf("switch speaks OpenFlow version %d", h[0])
+		}
+		return h[1], body
+	}
+	send(0, 1, nil)                       // OFPT_HELLO
+	req := []byte{0, 1, 0, 0, 0, 0, 0, 0} // OFPMP_FLOW_DESC, no flags
+	req = append(req, 0xff, 0, 0, 0)      // all tables
+	req = append(req, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0)
+	req = append(req, make([]byte, 16)...) // cookie, cookie mask
+	req = Match{}.AppendOXM(req)
+	send(18, 2, req) // OFPT_MULTIPART_REQUEST
+	out := map[uint64][]byte{}
+	for {
+		typ, body := recv()
+		switch typ {
+		case 0: // hello
+			continue
+		case 1: // error
+			t.Fatalf("switch error: % x", body)
+		case 19: // OFPT_MULTIPART_REPLY
+		default:
+			continue
+		}
+		flags := binary.BigEndian.Uint16(body[2:])
+		for b := body[8:]; len(b) > 0; {
+			length := int(binary.BigEndian.Uint16(b))
+			if length < 24 || length > len(b) {
+				t.Fatalf("bad flow desc length %d", length)
+			}
+			cookie := binary.BigEndian.Uint64(b[16:])
+			mlen := int(binary.BigEndian.Uint16(b[26:]))
+			out[cookie] = append([]byte(nil), b[24:24+(mlen+7)/8*8]...)
+			b = b[length:]
+		}
+		if flags&1 == 0 { // no OFPMPF_REPLY_MORE
+			return out
+		}
+	}
 }

@@ -187,18 +187,6 @@ func parseFieldValueForTest(f Field, text string) (value, mask []byte, err error
 		return v, nil, err
 	}
 	mk, err := parseIntBytesForTest(m, n)
-	if err == nil && f.VariableLength() {
-		// ovs-ofctl sends tun_metadata with the fewest bytes that hold
-		// value and mask, and exact when the mask covers all of them.
-		k := n
-		for k > 1 && v[n-k] == 0 && mk[n-k] == 0 {
-			k--
-		}
-		v, mk = v[n-k:], mk[n-k:]
-		if bytesOnes(mk) {
-			mk = nil
-		}
-	}
 	return v, mk, err
 }
 

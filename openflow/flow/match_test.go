@@ -191,7 +191,7 @@ var matchBuildCases = []struct {
 		m.Set(FieldTunSrc, []byte{192, 168, 0, 1})
 		m.SetMasked(FieldTunMetadata(0), []byte{0, 0, 0, 1}, []byte{0, 0, 0xff, 0xff})
 		m.SetUint(FieldTunFlags, 1, 1)
-	}, "tun_id=0x10,tun_src=192.168.0.1,tun_flags=+oam,tun_metadata0=0x1/0xffff"},
+	}, "tun_id=0x10,tun_src=192.168.0.1,tun_flags=+oam,tun_metadata0=0x1"},
 	{"tun_metadata exact", func(m *Match) {
 		m.Set(FieldTunMetadata(0), []byte{0, 1, 0, 2})
 	}, "tun_metadata0=0x10002"},
