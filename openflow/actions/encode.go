@@ -235,19 +235,16 @@ func (e *encoder) loadBits(value uint64, f flow.Field, ofs, n int) {
 	e.put(setField(f, val, mask))
 }
 
-// setField builds a set_field action, leaving out an all-ones mask.
+// setField builds a set_field action. Like OVS, a mask whose bytes are all
+// 0xff is left out; a mask covering every bit of a narrower-than-its-bytes
+// field (ip_dscp's 0x3f) is kept, as OVS prints and sends it.
 func setField(f flow.Field, val, mask []byte) flow.SetField {
-	allOnes := true
-	for i, m := range mask {
-		if m != 0xff && !(i == 0 && f.Bits()%8 != 0 && m == byte(0xff>>(8-uint(f.Bits()%8)))) {
-			allOnes = false
-			break
+	for _, m := range mask {
+		if m != 0xff {
+			return flow.SetField{Field: f, Value: val, Mask: mask}
 		}
 	}
-	if allOnes {
-		mask = nil
-	}
-	return flow.SetField{Field: f, Value: val, Mask: mask}
+	return flow.SetField{Field: f, Value: val}
 }
 
 // copyBitsInto places the low n bits of src at bit ofs of a big-endian
