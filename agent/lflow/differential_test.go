@@ -1,0 +1,278 @@
+package lflow
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chassisd/chassisd/e2e/sandbox"
+)
+
+// neutronTopology builds, through ovn-nbctl, a Neutron-like self-service
+// network on chassis hv1: switch sw0 with two VIFs (port security), a
+// metadata localport, a port group with allow-related ACLs that reference
+// an address set, a drop port group, a router with SNAT and a gateway port
+// on hv1 towards a provider switch with a localnet port, and a load
+// balancer.
+func neutronTopology(t *testing.T, c *sandbox.Central) {
+	t.Helper()
+	nb := func(args ...string) { c.MustNbctl(args...) }
+	nb("ls-add", "sw0", "--", "set", "Logical_Switch", "sw0", `external_ids:"neutron:network_name"=selfservice`)
+	for _, p := range []struct{ name, mac, ip string }{
+		{"vm1", "fa:16:3e:00:00:11", "10.0.0.11"},
+		{"vm2", "fa:16:3e:00:00:12", "10.0.0.12"},
+	} {
+		nb("lsp-add", "sw0", p.name)
+		nb("lsp-set-addresses", p.name, p.mac+" "+p.ip)
+		nb("lsp-set-port-security", p.name, p.mac+" "+p.ip)
+	}
+	nb("lsp-add", "sw0", "meta")
+	nb("lsp-set-type", "meta", "localport")
+	nb("lsp-set-addresses", "meta", "fa:16:3e:00:00:02 10.0.0.2")
+
+	nb("create", "Address_Set", "name=as_sg1_ip4", `addresses="10.0.0.11","10.0.0.12"`)
+	nb("pg-add", "pg_sg1", "vm1", "vm2")
+	nb("pg-add", "neutron_pg_drop", "vm1", "vm2")
+	nb("acl-add", "neutron_pg_drop", "from-lport", "1001", "inport == @neutron_pg_drop && ip", "drop")
+	nb("acl-add", "neutron_pg_drop", "to-lport", "1001", "outport == @neutron_pg_drop && ip", "drop")
+	nb("acl-add", "pg_sg1", "from-lport", "1002", "inport == @pg_sg1 && ip4", "allow-related")
+	nb("acl-add", "pg_sg1", "to-lport", "1002", "outport == @pg_sg1 && ip4 && ip4.src == $as_sg1_ip4", "allow-related")
+	nb("acl-add", "pg_sg1", "to-lport", "1002", "outport == @pg_sg1 && ip4 && ip4.src == 0.0.0.0/0 && tcp.dst == {22, 80, 443}", "allow-related")
+	nb("acl-add", "pg_sg1", "to-lport", "1002", "outport == @pg_sg1 && ip4 && ip4.src == $as_sg1_ip4 && udp.dst >= 1000 && udp.dst <= 1010", "allow-related")
+
+	nb("lr-add", "lr0")
+	nb("lrp-add", "lr0", "lrp0", "fa:16:3e:00:00:01", "10.0.0.1/24")
+	nb("lsp-add", "sw0", "rp0")
+	nb("lsp-set-type", "rp0", "router")
+	nb("lsp-set-addresses", "rp0", "router")
+	nb("lsp-set-options", "rp0", "router-port=lrp0")
+
+	nb("ls-add", "public")
+	nb("lsp-add", "public", "ln-public")
+	nb("lsp-set-type", "ln-public", "localnet")
+	nb("lsp-set-addresses", "ln-public", "unknown")
+	nb("lsp-set-options", "ln-public", "network_name=physnet")
+	nb("lrp-add", "lr0", "lrp-pub", "fa:16:3e:00:00:fe", "172.24.4.1/24")
+	nb("lrp-set-gateway-chassis", "lrp-pub", "hv1", "10")
+	nb("lsp-add", "public", "rp-pub")
+	nb("lsp-set-type", "rp-pub", "router")
+	nb("lsp-set-addresses", "rp-pub", "router")
+	nb("lsp-set-options", "rp-pub", "router-port=lrp-pub")
+	nb("lr-nat-add", "lr0", "snat", "172.24.4.1", "10.0.0.0/24")
+	nb("lr-nat-add", "lr0", "dnat_and_snat", "172.24.4.100", "10.0.0.11")
+
+	nb("lb-add", "lb0", "10.0.0.200:80", "10.0.0.11:8080,10.0.0.12:8080", "tcp")
+	nb("ls-lb-add", "sw0", "lb0")
+	nb("lr-lb-add", "lr0", "lb0")
+}
+
+var sbTables = []string{
+	"Chassis", "HA_Chassis", "HA_Chassis_Group", "Datapath_Binding", "Port_Binding",
+	"Logical_DP_Group", "Multicast_Group", "Address_Set", "Port_Group", "Chassis_Template_Var",
+	"Meter", "Meter_Band", "Logical_Flow",
+}
+
+func readSB(t *testing.T, c *sandbox.Central) sbSnapshot {
+	t.Helper()
+	sb := sbSnapshot{}
+	for _, tbl := range sbTables {
+		out, err := c.Sbctl("--format=json", "list", tbl)
+		if err != nil {
+			t.Fatalf("list %s: %v", tbl, err)
+		}
+		rows, err := parseSBList(out)
+		if err != nil {
+			t.Fatalf("%s: %v", tbl, err)
+		}
+		sb[tbl] = rows
+	}
+	return sb
+}
+
+// TestDifferentialOVNController compares the logical-pipeline flows
+// (tables 8..36 and 42..63) of the real ovn-controller with this package's
+// translation of the same Southbound database.
+func TestDifferentialOVNController(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs OVS/OVN sandbox")
+	}
+	sandbox.RequireRoot(t)
+	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
+	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
+	ch.MustConfigure("hv1", "127.0.0.1", "geneve", "physnet:br-phys")
+	if err := ch.AddBridge("br-phys"); err != nil {
+		t.Fatal(err)
+	}
+	neutronTopology(t, central)
+	ch.MustStartAgent(sandbox.AgentSpec{Kind: sandbox.AgentOVNController})
+	if err := ch.WaitBridge("br-int"); err != nil {
+		t.Fatal(err)
+	}
+	ifaces := map[string]bool{}
+	for _, p := range []string{"vm1", "vm2", "meta"} {
+		if err := ch.AddVIF(p, "dummy", p); err != nil {
+			t.Fatal(err)
+		}
+		ifaces[p] = true
+	}
+	for _, p := range []string{"vm1", "vm2"} {
+		if err := central.WaitPortUp(p, "hv1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	central.MustNbctl("--wait=hv", "sync")
+	// Let ovn-controller settle: dump until two consecutive dumps agree.
+	var dump string
+	for i := 0; i < 20; i++ {
+		time.Sleep(300 * time.Millisecond)
+		d := ch.MustOfctl("br-int", "dump-flows", "--no-stats")
+		if d == dump {
+			break
+		}
+		dump = d
+	}
+	sb := readSB(t, central)
+
+	in, err := buildInput(sb, "hv1", ifaces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}})
+	tr.Full(in)
+	var mine []string
+	for _, f := range tr.Flows() {
+		mine = append(mine, FlowText(f))
+	}
+	theirs := dumpLogicalTables(dump)
+	if len(theirs) == 0 {
+		t.Fatalf("ovn-controller installed no logical flows:\n%s", dump)
+	}
+	exactConj := countSameConjIDs(theirs, mine)
+
+	accepted := loadAcceptedDiffs(t)
+	a, b := accepted.rewrite(normalizeFlows(theirs)), accepted.rewrite(normalizeFlows(mine))
+	onlyTheirs, onlyMine := diffSorted(a, b)
+	onlyTheirs = accepted.filter(onlyTheirs, "-")
+	onlyMine = accepted.filter(onlyMine, "+")
+	t.Logf("ovn-controller: %d logical flows, lflow: %d; %d logical flows in SB; conj ids identical: %d",
+		len(theirs), len(mine), len(in.Flows), exactConj)
+	if len(onlyTheirs)+len(onlyMine) > 0 {
+		if dir := os.Getenv("LFLOW_DIFF_DIR"); dir != "" {
+			_ = os.WriteFile(filepath.Join(dir, "ovn-controller.txt"), []byte(strings.Join(a, "\n")+"\n"), 0o644)
+			_ = os.WriteFile(filepath.Join(dir, "lflow.txt"), []byte(strings.Join(b, "\n")+"\n"), 0o644)
+			_ = os.WriteFile(filepath.Join(dir, "dump.txt"), []byte(dump), 0o644)
+		}
+		var sb strings.Builder
+		for _, l := range onlyTheirs {
+			sb.WriteString("- " + l + "\n")
+		}
+		for _, l := range onlyMine {
+			sb.WriteString("+ " + l + "\n")
+		}
+		t.Errorf("%d flows only in ovn-controller (-), %d only in lflow (+):\n%s", len(onlyTheirs), len(onlyMine), sb.String())
+	}
+}
+
+// countSameConjIDs counts the conj_id values present in both dumps.
+func countSameConjIDs(a, b []string) int {
+	ids := map[string]bool{}
+	for _, l := range a {
+		if m := reConjID.FindStringSubmatch(l); m != nil {
+			ids[m[1]] = true
+		}
+	}
+	n := 0
+	for _, l := range b {
+		if m := reConjID.FindStringSubmatch(l); m != nil && ids[m[1]] {
+			n++
+		}
+	}
+	return n
+}
+
+// acceptedDiffs is testdata/accepted-diffs.txt: every rule follows a
+// "# reason" comment and is one of
+//
+//	rewrite: REGEXP => REPLACEMENT   applied to both sides' normalized flows
+//	- REGEXP                         a flow only ovn-controller installs
+//	+ REGEXP                         a flow only lflow produces
+//
+// REGEXPs match whole normalized flow lines.
+type acceptedDiffs struct {
+	rewrites []rewriteRule
+	only     map[string][]*regexp.Regexp // "-" and "+"
+}
+
+type rewriteRule struct {
+	re   *regexp.Regexp
+	repl string
+}
+
+func loadAcceptedDiffs(t *testing.T) *acceptedDiffs {
+	t.Helper()
+	acc := &acceptedDiffs{only: map[string][]*regexp.Regexp{}}
+	f, err := os.Open("testdata/accepted-diffs.txt")
+	if err != nil {
+		if os.IsNotExist(err) {
+			return acc
+		}
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	s.Buffer(make([]byte, 1<<20), 1<<20)
+	reason := false
+	for n := 1; s.Scan(); n++ {
+		l := strings.TrimSpace(s.Text())
+		switch {
+		case l == "":
+			reason = false
+		case strings.HasPrefix(l, "#"):
+			reason = true
+		case !reason:
+			t.Fatalf("accepted-diffs.txt:%d: rule without a # reason", n)
+		case strings.HasPrefix(l, "rewrite: "):
+			parts := strings.SplitN(strings.TrimPrefix(l, "rewrite: "), " => ", 2)
+			if len(parts) != 2 {
+				t.Fatalf("accepted-diffs.txt:%d: want rewrite: RE => REPL", n)
+			}
+			acc.rewrites = append(acc.rewrites, rewriteRule{regexp.MustCompile(parts[0]), parts[1]})
+		case strings.HasPrefix(l, "- "), strings.HasPrefix(l, "+ "):
+			acc.only[l[:1]] = append(acc.only[l[:1]], regexp.MustCompile("^(?:"+l[2:]+")$"))
+		default:
+			t.Fatalf("accepted-diffs.txt:%d: unknown rule %q", n, l)
+		}
+	}
+	return acc
+}
+
+func (a *acceptedDiffs) rewrite(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		for _, r := range a.rewrites {
+			l = r.re.ReplaceAllString(l, r.repl)
+		}
+		out[i] = l
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (a *acceptedDiffs) filter(lines []string, sign string) []string {
+	var out []string
+next:
+	for _, l := range lines {
+		for _, re := range a.only[sign] {
+			if re.MatchString(l) {
+				continue next
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
