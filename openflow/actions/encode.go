@@ -130,9 +130,6 @@ func (ep *EncodeParams) Cookie() uint32 { return binary.BigEndian.Uint32(ep.Lflo
 // Logical registers (include/ovn/logical-fields.h).
 var (
 	fieldLogFlags   = flow.FieldReg(10)
-	fieldLogDNAT    = flow.FieldReg(11)
-	fieldLogSNAT    = flow.FieldReg(12)
-	fieldLogCTZone  = flow.FieldReg(13)
 	fieldLogInport  = flow.FieldReg(14)
 	fieldLogOutport = flow.FieldReg(15)
 	fieldReg0       = flow.FieldReg(0)
@@ -333,7 +330,10 @@ func (a *Simple) encode(e *encoder) {
 	case ActOutput:
 		e.resubmit(e.ep.OutputTable)
 	case ActDecTTL:
-		e.put(flow.DecTTL{})
+		// OVN sends dec_ttl with an empty controller-id list
+		// (NXAST_DEC_TTL_CNT_IDS, dumped as "dec_ttl()"); a non-nil empty
+		// list asks the flow package for that form where it supports it.
+		e.put(flow.DecTTL{ControllerIDs: []uint16{}})
 	case ActCTClear:
 		e.put(flow.CTClear{})
 	case ActIGMP:

@@ -3,6 +3,7 @@ package actions
 import (
 	"encoding/binary"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/chassisd/chassisd/openflow/expr"
@@ -56,7 +57,7 @@ func (o Opcode) String() string {
 	if int(o) < len(opcodeNames) {
 		return opcodeNames[o]
 	}
-	return "unrecognized(" + itoa(int(o)) + ")"
+	return "unrecognized(" + strconv.FormatUint(uint64(o), 10) + ")"
 }
 
 // UserdataHeaderLen is the size of the opcode header that starts every
@@ -423,26 +424,4 @@ func eventOptions(opts []OptionValue) []byte {
 		b = append(b, s...)
 	}
 	return b
-}
-
-func itoa(i int) string {
-	neg := i < 0
-	if neg {
-		i = -i
-	}
-	var buf [20]byte
-	p := len(buf)
-	for {
-		p--
-		buf[p] = byte('0' + i%10)
-		i /= 10
-		if i == 0 {
-			break
-		}
-	}
-	if neg {
-		p--
-		buf[p] = '-'
-	}
-	return string(buf[p:])
 }
