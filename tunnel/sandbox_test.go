@@ -149,11 +149,37 @@ func readSBChassis(central *sandbox.Central) ([]Chassis, error) {
 			Type: r["type"].(string), IP: r["ip"].(string), Options: r["options"].(map[string]string),
 		})
 	}
+	raw, err = central.Sbctl("--format=json", "--columns=name,transport_zones,other_config", "list", "Chassis")
+	if err != nil {
+		return nil, err
+	}
+	if rows, err = parseTable(raw); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		ch := byName[r["name"].(string)]
+		if ch == nil {
+			continue
+		}
+		ch.TransportZones = asStrings(r["transport_zones"])
+		ch.OtherConfig = r["other_config"].(map[string]string)
+	}
 	var out []Chassis
 	for _, n := range order {
 		out = append(out, *byName[n])
 	}
 	return out, nil
+}
+
+// asStrings turns a decoded set column (one element or a set) into a slice.
+func asStrings(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []string:
+		return v
+	}
+	return nil
 }
 
 // readPorts returns the tunnel ports (by name) and patch ports (by
@@ -271,13 +297,17 @@ func decodeDatum(cell json.RawMessage) (any, error) {
 		}
 		return m, nil
 	case "set":
-		var elems [][2]string
+		var elems []json.RawMessage
 		if err := json.Unmarshal(tagged[1], &elems); err != nil {
 			return nil, err
 		}
-		var out []string
+		out := []string{}
 		for _, e := range elems {
-			out = append(out, e[1])
+			v, err := decodeDatum(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fmt.Sprint(v))
 		}
 		return out, nil
 	}
