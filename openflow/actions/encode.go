@@ -435,7 +435,7 @@ func (e *encoder) group(desc string) {
 		e.fail("no group table")
 		return
 	}
-	id, ok := e.ep.GroupTable.AssignID(desc)
+	id, ok := e.ep.GroupTable.AssignIDFor(desc, e.ep.LflowUUID)
 	if !ok {
 		return
 	}
@@ -553,7 +553,7 @@ func (a *Log) encode(e *encoder) {
 			e.fail("no meter table")
 			return
 		}
-		id, ok := e.ep.MeterTable.AssignID(a.Meter)
+		id, ok := e.ep.MeterTable.AssignIDFor(a.Meter, e.ep.LflowUUID)
 		if !ok {
 			return
 		}
@@ -578,7 +578,7 @@ func (a *SetMeter) encode(e *encoder) {
 		e.fail("no meter table")
 		return
 	}
-	id, ok := e.ep.MeterTable.AssignID(name)
+	id, ok := e.ep.MeterTable.AssignIDFor(name, e.ep.LflowUUID)
 	if !ok {
 		return
 	}

@@ -172,3 +172,28 @@ func TestNestedUserdataDecodes(t *testing.T) {
 		}
 	}
 }
+
+func TestExtendTableLflowRefs(t *testing.T) {
+	tb := NewExtendTable("t", 10)
+	a, b := [16]byte{1}, [16]byte{2}
+	shared, _ := tb.AssignIDFor("shared", a)
+	if id, _ := tb.AssignIDFor("shared", b); id != shared {
+		t.Fatalf("same description, different ids %d %d", id, shared)
+	}
+	own, _ := tb.AssignIDFor("own", a)
+	gone := tb.ReleaseLflow(a)
+	if len(gone) != 1 || gone[0].ID != own || gone[0].Description != "own" {
+		t.Fatalf("released %v, want only %d/own", gone, own)
+	}
+	if _, ok := tb.Lookup(shared); !ok {
+		t.Fatal("entry still used by b was released")
+	}
+	// The released id stays reserved until the switch has deleted it.
+	if id, _ := tb.AssignIDFor("next", b); id == own {
+		t.Fatalf("reserved id %d reused before FreeID", own)
+	}
+	tb.FreeID(own)
+	if id, _ := tb.AssignIDFor("again", b); id != own {
+		t.Fatalf("freed id not reused: got %d want %d", id, own)
+	}
+}
