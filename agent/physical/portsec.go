@@ -170,7 +170,10 @@ func (p *portSec) inND(a *lportAddresses) {
 	m.bytes(flow.FieldNDSLL, a.mac[:])
 	p.add(tableChkInPortSecND, 90, m, psAllow)
 
+	// OVN keeps nd_sll in the NA match, but OVS normalizes it away (it is
+	// only meaningful for solicitations); drop it so matches compare equal.
 	m.set(flow.FieldICMPv6Type, 136).set(flow.FieldICMPv6Code, 0)
+	m.m.Clear(flow.FieldNDSLL)
 	if len(a.ipv6) == 0 {
 		m.bytes(flow.FieldNDTLL, make([]byte, 6))
 		p.add(tableChkInPortSecND, 90, m, psAllow)
@@ -178,8 +181,6 @@ func (p *portSec) inND(a *lportAddresses) {
 		p.add(tableChkInPortSecND, 90, m, psAllow)
 		return
 	}
-	// The NA match still carries nd_sll from above: OVS stores nd_sll and
-	// nd_tll in the same place (arp_sha/arp_tha), and OVN sets arp_tha.
 	ll := lla(a.mac)
 	m.bytes(flow.FieldNDTLL, make([]byte, 6)).bytes(flow.FieldNDTarget, ll)
 	p.add(tableChkInPortSecND, 90, m, psAllow)
