@@ -2,6 +2,7 @@ package lflow
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -138,6 +139,9 @@ func TestDifferentialOVNController(t *testing.T) {
 	}
 	sb := readSB(t, central)
 
+	if os.Getenv("LFLOW_UPDATE_GOLDEN") == "1" {
+		writeGolden(t, "neutron", sb, ifaces, dumpLogicalTables(dump))
+	}
 	in, err := buildInput(sb, "hv1", ifaces)
 	if err != nil {
 		t.Fatal(err)
@@ -275,4 +279,25 @@ next:
 		out = append(out, l)
 	}
 	return out
+}
+
+// writeGolden saves a Southbound snapshot and ovn-controller's logical
+// flows for the OVS-less tests (golden_test.go).
+func writeGolden(t *testing.T, name string, sb sbSnapshot, ifaces map[string]bool, flows []string) {
+	t.Helper()
+	b, err := json.MarshalIndent(goldenSnapshot{SB: sb, Ifaces: ifaces}, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", name+"-sb.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", name+"-ovn-controller.flows"), []byte(strings.Join(flows, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type goldenSnapshot struct {
+	SB     sbSnapshot      `json:"sb"`
+	Ifaces map[string]bool `json:"ifaces"`
 }

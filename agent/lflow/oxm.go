@@ -125,4 +125,3 @@ func rankOf(f flow.Field) int {
 		return 5
 	}
 }
-
