@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -273,7 +274,8 @@ func isFeatureFlag(k string) bool {
 // TestBindingLifecycle covers claims, releases, requested-chassis, encap
 // changes, bad configuration and a Southbound restart on one agent.
 func TestBindingLifecycle(t *testing.T) {
-	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
+	sbPort := freePort(t)
+	central := sandbox.NewCentral(t, sandbox.CentralOptions{ListenIP: "127.0.0.1", SBPort: sbPort})
 	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
 	ch.MustConfigure("hv1", "172.16.0.1", "geneve")
 	ch.MustVsctl("set", "open", ".", "external_ids:ovn-bridge-datapath-type=netdev")
@@ -381,6 +383,18 @@ func TestBindingLifecycle(t *testing.T) {
 		})
 	})
 
+	t.Run("ovn-remote change reconnects", func(t *testing.T) {
+		tcp := fmt.Sprintf("tcp:127.0.0.1:%d", sbPort)
+		ch.MustVsctl("set", "open", ".", "external_ids:ovn-remote=\""+tcp+"\"")
+		eventually(t, 20*time.Second, "connected over TCP", func() (bool, error) {
+			return strings.Contains(logs.String(), "endpoint="+tcp), nil
+		})
+		ch.MustVsctl("del-port", "br-int", "tap3")
+		eventually(t, 20*time.Second, "vm2 released over the new connection", func() (bool, error) {
+			return boundChassis(t, central, "vm2") == "", nil
+		})
+	})
+
 	t.Run("hitless exit keeps the chassis", func(t *testing.T) {
 		stop()
 		if _, ok := readChassis(t, central, "hv1"); !ok {
@@ -390,6 +404,16 @@ func TestBindingLifecycle(t *testing.T) {
 			t.Error("vm1 released on a plain exit")
 		}
 	})
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 func boundChassis(t *testing.T, c *sandbox.Central, lport string) string {
