@@ -6,8 +6,13 @@
 # of five, goal < 50; change1pct-first-ms: the first, right after the big
 # commit). Needs Open vSwitch binaries; run as root.
 #
-# Usage: hack/bench-ofctrl.sh [count]   (env BENCH_FLOWS overrides 100000)
+# Each run does N rounds (alternating which side goes first); ratio is over
+# the totals, ratio-best over the best round of each side (less sensitive
+# to a shared machine).
+#
+# Usage: hack/bench-ofctrl.sh [rounds] [count]   (BENCH_FLOWS overrides 100000)
 set -eu
 cd "$(dirname "$0")/.."
-count=${1:-3}
-exec go test -run '^$' -bench '^BenchmarkInstall100k$' -benchtime 1x -count "$count" ./openflow/ofctrl/
+rounds=${1:-3}
+count=${2:-1}
+exec go test -run '^$' -bench '^BenchmarkInstall100k' -benchtime "${rounds}x" -count "$count" ./openflow/ofctrl/

@@ -109,6 +109,7 @@ func BenchmarkInstall100k(b *testing.B) {
 		original = append(original, flows[i])
 	}
 	var ours, theirs, first, median time.Duration
+	bestOurs, bestTheirs := time.Duration(1<<62), time.Duration(1<<62)
 	for iter := 0; iter < b.N; iter++ {
 		b.StopTimer()
 		sw.Ofctl("del-flows", "br-int")
@@ -118,7 +119,10 @@ func BenchmarkInstall100k(b *testing.B) {
 		runOfctl := func() {
 			start := time.Now()
 			sw.Ofctl("--bundle", "add-flows", "br-text", file)
-			theirs += time.Since(start)
+			d := time.Since(start)
+			theirs += d
+			bestTheirs = min(bestTheirs, d)
+			b.Logf("round %d: ofctl %v", iter, d)
 		}
 		if iter%2 == 1 {
 			runOfctl()
@@ -132,7 +136,10 @@ func BenchmarkInstall100k(b *testing.B) {
 		if err := c.Sync(ctx); err != nil {
 			b.Fatal(err)
 		}
-		ours += time.Since(start)
+		d := time.Since(start)
+		ours += d
+		bestOurs = min(bestOurs, d)
+		b.Logf("round %d: chassisd %v (ofctl first: %v)", iter, d, iter%2 == 1)
 		if iter%2 == 0 {
 			runOfctl()
 		}
@@ -170,6 +177,15 @@ func BenchmarkInstall100k(b *testing.B) {
 	b.ReportMetric(ours.Seconds()/N, "chassisd-s")
 	b.ReportMetric(theirs.Seconds()/N, "ofctl-s")
 	b.ReportMetric(ours.Seconds()/theirs.Seconds(), "ratio")
+	// The machine may be shared: the best of each side is less noisy.
+	b.ReportMetric(bestOurs.Seconds()/bestTheirs.Seconds(), "ratio-best")
 	b.ReportMetric(float64(first.Microseconds())/1000/N, "change1pct-first-ms")
 	b.ReportMetric(float64(median.Microseconds())/1000/N, "change1pct-ms")
+}
+
+func writeFile(t testing.TB, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

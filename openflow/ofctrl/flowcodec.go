@@ -37,3 +37,13 @@ func (t Txn) PutFlows(flows []flow.Flow) {
 		t.PutFlow(FromFlow(f))
 	}
 }
+
+// SetFlowValues replaces the desired flows with flow.Flow values (see
+// SetFlows).
+func (c *Controller) SetFlowValues(flows []flow.Flow) uint64 {
+	conv := make([]Flow, len(flows))
+	for i, f := range flows {
+		conv[i] = FromFlow(f)
+	}
+	return c.SetFlows(conv)
+}

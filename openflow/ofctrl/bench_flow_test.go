@@ -1,0 +1,116 @@
+//go:build flowwire
+
+package ofctrl
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/ovstest"
+)
+
+// benchFlowValue is benchFlow as openflow/flow values.
+func benchFlowValue(i int, variant uint32) flow.Flow {
+	var m flow.Match
+	m.SetUint(flow.FieldEthType, 0x0800, ^uint64(0))
+	m.SetUint(flow.FieldMetadata, uint64(i/1000+1), ^uint64(0))
+	m.SetUint(flow.FieldReg(14), uint64(i%1000+1), ^uint64(0))
+	m.Set(flow.FieldIPv4Src, []byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+	acts := flow.Actions{
+		flow.SetFieldUint(flow.FieldReg(15), uint64(uint32(i%1000+1)+variant)),
+		flow.Resubmit{Port: flow.PortInPort, Table: 37},
+	}
+	return flow.Flow{Table: 8, Priority: 100, Cookie: uint64(i + 1), Match: m, Actions: acts}
+}
+
+func TestBenchFlowValuesMatchText(t *testing.T) {
+	sw, ctx := start(t)
+	flows := make([]flow.Flow, 300)
+	for i := range flows {
+		flows[i] = benchFlowValue(i, 0)
+	}
+	_, text := benchFlows(300, func(int) uint32 { return 0 })
+	sw.AddBridge("br-text")
+	file := sw.Dir() + "/flows.txt"
+	writeFile(t, file, text)
+	sw.Ofctl("--bundle", "add-flows", "br-text", file)
+	c := connect(t, ctx, sw, WithoutTLVMap(), WithDecoder(FlowDecoder{}))
+	c.Update(func(tx Txn) { tx.PutFlows(flows) })
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := sortedLines(sw.Ofctl("dump-flows", "br-int", "--no-stats"))
+	want := sortedLines(sw.Ofctl("dump-flows", "br-text", "--no-stats"))
+	if got != want {
+		t.Fatalf("flow values and text differ:\n%s", lineDiff(want, got))
+	}
+}
+
+// BenchmarkInstall100kFlowValues is BenchmarkInstall100k with the flows
+// given as openflow/flow values (so their encoding is timed too).
+func BenchmarkInstall100kFlowValues(b *testing.B) {
+	n := 100000
+	sw := ovstest.Start(b)
+	sw.AddBridge("br-int")
+	sw.AddBridge("br-text")
+	ctx := context.Background()
+	_, text := benchFlows(n, func(int) uint32 { return 0 })
+	file := sw.Dir() + "/flows.txt"
+	writeFile(b, file, text)
+	flows := make([]flow.Flow, n)
+	for i := range flows {
+		flows[i] = benchFlowValue(i, 0)
+	}
+	var ours, theirs, change time.Duration
+	bestOurs, bestTheirs := time.Duration(1<<62), time.Duration(1<<62)
+	for iter := 0; iter < b.N; iter++ {
+		b.StopTimer()
+		sw.Ofctl("del-flows", "br-int")
+		sw.Ofctl("del-flows", "br-text")
+		b.StartTimer()
+		runOfctl := func() {
+			start := time.Now()
+			sw.Ofctl("--bundle", "add-flows", "br-text", file)
+			d := time.Since(start)
+			theirs += d
+			bestTheirs = min(bestTheirs, d)
+		}
+		if iter%2 == 1 {
+			runOfctl()
+		}
+		start := time.Now()
+		c := New(sw.Mgmt("br-int"), WithoutTLVMap(), WithDriftInterval(0), WithDecoder(FlowDecoder{}))
+		if err := c.Connect(ctx); err != nil {
+			b.Fatal(err)
+		}
+		c.SetFlowValues(flows)
+		if err := c.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+		d := time.Since(start)
+		ours += d
+		bestOurs = min(bestOurs, d)
+		if iter%2 == 0 {
+			runOfctl()
+		}
+		start = time.Now()
+		c.Update(func(tx Txn) {
+			for i := 0; i < n; i += 100 {
+				tx.PutFlow(FromFlow(benchFlowValue(i, 1)))
+			}
+		})
+		if err := c.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+		change += time.Since(start)
+		c.Close()
+	}
+	N := float64(b.N)
+	b.ReportMetric(ours.Seconds()/N, "chassisd-s")
+	b.ReportMetric(theirs.Seconds()/N, "ofctl-s")
+	b.ReportMetric(ours.Seconds()/theirs.Seconds(), "ratio")
+	b.ReportMetric(bestOurs.Seconds()/bestTheirs.Seconds(), "ratio-best")
+	b.ReportMetric(float64(change.Microseconds())/1000/N, "change1pct-ms")
+}
