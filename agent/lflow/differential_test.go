@@ -70,6 +70,53 @@ func neutronTopology(t *testing.T, c *sandbox.Central) {
 	nb("lb-add", "lb0", "10.0.0.200:80", "10.0.0.11:8080,10.0.0.12:8080", "tcp")
 	nb("ls-lb-add", "sw0", "lb0")
 	nb("lr-lb-add", "lr0", "lb0")
+
+	// DHCPv4 and DHCPv6 for the VMs, IPv6 with router advertisements, DNS.
+	dhcp4 := c.MustNbctl("create", "DHCP_Options", "cidr=10.0.0.0/24",
+		`options="lease_time"="3600" "router"="10.0.0.1" "server_id"="10.0.0.1" "server_mac"="fa:16:3e:00:00:01" "dns_server"="{8.8.8.8}" "mtu"="1442"`)
+	dhcp6 := c.MustNbctl("create", "DHCP_Options", "cidr=fd00\\:\\:/64",
+		`options="server_id"="fa:16:3e:00:00:01"`)
+	for _, p := range []struct{ name, mac, ip4, ip6 string }{
+		{"vm1", "fa:16:3e:00:00:11", "10.0.0.11", "fd00::11"},
+		{"vm2", "fa:16:3e:00:00:12", "10.0.0.12", "fd00::12"},
+	} {
+		nb("lsp-set-addresses", p.name, p.mac+" "+p.ip4+" "+p.ip6)
+		nb("lsp-set-port-security", p.name, p.mac+" "+p.ip4+" "+p.ip6)
+		nb("lsp-set-dhcpv4-options", p.name, dhcp4)
+		nb("lsp-set-dhcpv6-options", p.name, dhcp6)
+	}
+	nb("lrp-del", "lrp0")
+	nb("lrp-add", "lr0", "lrp0", "fa:16:3e:00:00:01", "10.0.0.1/24", "fd00::1/64")
+	nb("set", "Logical_Router_Port", "lrp0", "ipv6_ra_configs:address_mode=dhcpv6_stateful", "ipv6_ra_configs:send_periodic=false")
+	dns := c.MustNbctl("create", "DNS", `records={vm1="10.0.0.11"}`)
+	nb("add", "Logical_Switch", "sw0", "dns_records", dns)
+
+	// A second tenant switch behind the router with a port on another
+	// chassis (fake, never runs a controller) and one here.
+	c.MustSbctl("chassis-add", "hv2", "geneve", "127.0.0.2")
+	nb("ls-add", "sw1")
+	nb("lrp-add", "lr0", "lrp1", "fa:16:3e:00:01:01", "10.0.1.1/24")
+	nb("lsp-add", "sw1", "rp1")
+	nb("lsp-set-type", "rp1", "router")
+	nb("lsp-set-addresses", "rp1", "router")
+	nb("lsp-set-options", "rp1", "router-port=lrp1")
+	nb("lsp-add", "sw1", "vm3")
+	nb("lsp-set-addresses", "vm3", "fa:16:3e:00:01:13 10.0.1.13")
+	nb("lsp-add", "sw1", "vm4")
+	nb("lsp-set-addresses", "vm4", "fa:16:3e:00:01:14 10.0.1.14")
+	nb("pg-set-ports", "pg_sg1", "vm1", "vm2", "vm3", "vm4")
+	nb("set", "Address_Set", "as_sg1_ip4", `addresses="10.0.0.11","10.0.0.12","10.0.1.13","10.0.1.14"`)
+
+	// Logged ACLs with a meter, and control-plane protection (controller
+	// meters).
+	nb("meter-add", "acl-meter", "drop", "10", "pktps", "5")
+	nb("meter-add", "copp-meter", "drop", "100", "pktps")
+	nb("--log", "--meter=acl-meter", "--name=drop-log", "--severity=warning", "acl-add", "pg_sg1", "from-lport", "1003",
+		"inport == @pg_sg1 && tcp.dst == 23", "drop")
+	nb("copp-add", "copp0", "arp", "copp-meter")
+	nb("copp-add", "copp0", "dhcpv4-opts", "copp-meter")
+	nb("ls-copp-add", "copp0", "sw0")
+	nb("lr-copp-add", "copp0", "lr0")
 }
 
 var sbTables = []string{
@@ -115,13 +162,15 @@ func TestDifferentialOVNController(t *testing.T) {
 		t.Fatal(err)
 	}
 	ifaces := map[string]bool{}
-	for _, p := range []string{"vm1", "vm2", "meta"} {
+	c := central
+	c.MustSbctl("lsp-bind", "vm4", "hv2")
+	for _, p := range []string{"vm1", "vm2", "meta", "vm3"} {
 		if err := ch.AddVIF(p, "dummy", p); err != nil {
 			t.Fatal(err)
 		}
 		ifaces[p] = true
 	}
-	for _, p := range []string{"vm1", "vm2"} {
+	for _, p := range []string{"vm1", "vm2", "vm3"} {
 		if err := central.WaitPortUp(p, "hv1"); err != nil {
 			t.Fatal(err)
 		}
@@ -165,12 +214,12 @@ func TestDifferentialOVNController(t *testing.T) {
 	onlyMine = accepted.filter(onlyMine, "+")
 	t.Logf("ovn-controller: %d logical flows, lflow: %d; %d logical flows in SB; conj ids identical: %d",
 		len(theirs), len(mine), len(in.Flows), exactConj)
+	if dir := os.Getenv("LFLOW_DIFF_DIR"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "ovn-controller.txt"), []byte(strings.Join(a, "\n")+"\n"), 0o644)
+		_ = os.WriteFile(filepath.Join(dir, "lflow.txt"), []byte(strings.Join(b, "\n")+"\n"), 0o644)
+		_ = os.WriteFile(filepath.Join(dir, "dump.txt"), []byte(dump), 0o644)
+	}
 	if len(onlyTheirs)+len(onlyMine) > 0 {
-		if dir := os.Getenv("LFLOW_DIFF_DIR"); dir != "" {
-			_ = os.WriteFile(filepath.Join(dir, "ovn-controller.txt"), []byte(strings.Join(a, "\n")+"\n"), 0o644)
-			_ = os.WriteFile(filepath.Join(dir, "lflow.txt"), []byte(strings.Join(b, "\n")+"\n"), 0o644)
-			_ = os.WriteFile(filepath.Join(dir, "dump.txt"), []byte(dump), 0o644)
-		}
 		var sb strings.Builder
 		for _, l := range onlyTheirs {
 			sb.WriteString("- " + l + "\n")
