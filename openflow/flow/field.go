@@ -428,6 +428,24 @@ func (f Field) Format() Format { return f.info().format }
 // wireHeader is the header OVS uses for f with OpenFlow 1.5: the last of the
 // field's headers allowed in that version (NXM headers are allowed in any).
 func (f Field) wireHeader() (header, bool) {
+	if f.Valid() {
+		h := &wireHeaders[f]
+		return h.h, h.ok
+	}
+	return header{}, false
+}
+
+var wireHeaders = func() (t [numFields]struct {
+	h  header
+	ok bool
+}) {
+	for f := Field(1); f < numFields; f++ {
+		t[f].h, t[f].ok = f.chooseWireHeader()
+	}
+	return t
+}()
+
+func (f Field) chooseWireHeader() (header, bool) {
 	hs := f.info().headers
 	var best header
 	ok := false

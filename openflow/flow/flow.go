@@ -18,7 +18,10 @@ type Flow struct {
 // String is the flow as `ovs-ofctl -O OpenFlow15 dump-flows --no-stats`
 // prints it: "cookie=0x5, table=8, priority=100,reg14=0x1 actions=drop".
 // Like OVS it leaves out a zero cookie, table 0 and the default priority.
-func (f Flow) String() string { return string(f.AppendString(nil)) }
+func (f Flow) String() string {
+	var buf [512]byte
+	return string(f.AppendString(buf[:0]))
+}
 
 // AppendString appends String's text to b.
 func (f Flow) AppendString(b []byte) []byte {

@@ -3,7 +3,6 @@ package flow
 import (
 	"encoding/binary"
 	"fmt"
-	"strings"
 )
 
 // Match is a set of fields with values and masks, as OVS's struct match
@@ -109,49 +108,83 @@ func (m *Match) ClearMasked(f Field, mask []byte) {
 }
 
 func (m *Match) update(f Field, value, mask []byte, clear bool) {
+	mb := matchBuilder{buf: make([]byte, 0, len(m.enc)+4*(entryHeaderLen+32))}
+	mb.buf = append(mb.buf, m.enc...)
+	mb.update(f, value, mask, clear)
+	m.enc = string(mb.buf)
+}
+
+// matchBuilder edits the encoded form of a match in a byte buffer, so a
+// series of edits (decoding, for one) makes one string at the end.
+type matchBuilder struct {
+	buf []byte
+}
+
+func (mb *matchBuilder) match() Match { return Match{enc: string(mb.buf)} }
+
+func (mb *matchBuilder) update(f Field, value, mask []byte, clear bool) {
 	if !f.Valid() {
 		panic(fmt.Sprintf("flow: SetMasked on invalid field %d", f))
 	}
-	width := f.Bytes()
 	if f.VariableLength() {
-		width = max(len(value), len(mask))
-		if width == 0 {
-			width = 4 // what OVN maps; Clear only looks at the slot
-		}
+		mb.updateVariable(f, value, mask, clear)
+		return
 	}
+	width := f.Bytes()
 	if len(value) > width || len(mask) > width {
 		panic(fmt.Sprintf("flow: %s: value/mask of %d/%d bytes, field has %d", f.Name(), len(value), len(mask), width))
 	}
-	var vbuf, mbuf [maxValueLen]byte
-	v, mk := vbuf[:width], mbuf[:width]
-	copy(v[width-len(value):], value)
+	var vb, mk [16]byte
+	copy(vb[width-len(value):width], value)
 	if mask == nil {
-		for i := range mk {
+		for i := range width {
 			mk[i] = 0xff
 		}
 	} else {
-		copy(mk[width-len(mask):], mask)
+		copy(mk[width-len(mask):width], mask)
 	}
-	var ps slotPieces
-	toSlots(&ps, f, v, mk)
-	for i := 0; i < ps.n; i++ {
+	ps := toSlots(f, vb[:width], mk[:width])
+	for i := range ps.n {
 		p := &ps.p[i]
 		if clear {
-			if f.VariableLength() && mask != nil && len(mask) == 0 {
-				p.m = nil // whole slot
-			}
-			m.clearSlot(p.slot, p.m)
+			mb.buf = clearEntry(mb.buf, p.slot, p.m[:p.n])
 		} else {
-			m.mergeSlot(p.slot, p.v, p.m)
+			mb.buf = mergeEntry(mb.buf, p.slot, p.v[:p.n], p.m[:p.n])
 		}
+	}
+}
+
+// updateVariable handles tun_metadata, whose width is the value's.
+func (mb *matchBuilder) updateVariable(f Field, value, mask []byte, clear bool) {
+	if clear && len(mask) == 0 {
+		mb.buf = clearEntry(mb.buf, f, nil)
+		return
+	}
+	width := max(len(value), len(mask))
+	if width == 0 || width > maxValueLen {
+		panic(fmt.Sprintf("flow: %s: value/mask of %d/%d bytes", f.Name(), len(value), len(mask)))
+	}
+	var vb, mk [maxValueLen]byte
+	copy(vb[width-len(value):width], value)
+	if mask == nil {
+		for i := range width {
+			mk[i] = 0xff
+		}
+	} else {
+		copy(mk[width-len(mask):width], mask)
+	}
+	if clear {
+		mb.buf = clearEntry(mb.buf, f, mk[:width])
+	} else {
+		mb.buf = mergeEntry(mb.buf, f, vb[:width], mk[:width])
 	}
 }
 
 // slotPiece is a value/mask for one storage slot.
 type slotPiece struct {
 	slot Field
-	v, m []byte
-	buf  [8]byte // storage for converted values
+	n    int
+	v, m [16]byte
 }
 
 type slotPieces struct {
@@ -160,36 +193,39 @@ type slotPieces struct {
 }
 
 func (ps *slotPieces) add(slot Field, v, m []byte) {
-	ps.p[ps.n] = slotPiece{slot: slot, v: v, m: m}
+	p := &ps.p[ps.n]
 	ps.n++
+	p.slot, p.n = slot, len(v)
+	copy(p.v[:], v)
+	copy(p.m[:], m)
 }
 
-// addConv adds a piece whose value and mask are built in its own
-// buffer: n bytes each.
+// addConv adds a piece of n bytes given as integers.
 func (ps *slotPieces) addConv(slot Field, n int, v, m uint32) {
 	p := &ps.p[ps.n]
 	ps.n++
-	p.slot = slot
-	binary.BigEndian.PutUint32(p.buf[0:4], v)
-	binary.BigEndian.PutUint32(p.buf[4:8], m)
-	p.v, p.m = p.buf[4-n:4], p.buf[8-n:8]
+	p.slot, p.n = slot, n
+	for i := range n {
+		shift := 8 * (n - 1 - i)
+		p.v[i], p.m[i] = byte(v>>shift), byte(m>>shift)
+	}
 }
 
 // toSlots translates f's value/mask (f.Bytes() wide) into storage slots, the
 // way OVS's match_set_* functions store them.
-func toSlots(ps *slotPieces, f Field, v, m []byte) {
+func toSlots(f Field, v, m []byte) (ps slotPieces) {
 	switch {
 	case f >= FieldXReg0 && f < FieldXReg0+8:
 		r := FieldReg(2 * int(f-FieldXReg0))
 		ps.add(r, v[0:4], m[0:4])
 		ps.add(r+1, v[4:8], m[4:8])
-		return
+		return ps
 	case f >= FieldXXReg0 && f < FieldXXReg0+4:
 		r := FieldReg(4 * int(f-FieldXXReg0))
 		for i := 0; i < 4; i++ {
 			ps.add(r+Field(i), v[4*i:4*i+4], m[4*i:4*i+4])
 		}
-		return
+		return ps
 	}
 	switch f {
 	case FieldInPortOXM:
@@ -212,7 +248,7 @@ func toSlots(ps *slotPieces, f Field, v, m []byte) {
 		ps.addConv(FieldVLANTCI, 2, uint32(binary.BigEndian.Uint16(v))&mask, mask)
 	case FieldDLVLANPCP, FieldVLANPCP:
 		if v[0]&m[0] != v[0] || m[0] == 0 {
-			return
+			return ps
 		}
 		ps.addConv(FieldVLANTCI, 2, uint32(v[0]&7)<<vlanPCPShift|vlanCFI, vlanPCPMask|vlanCFI)
 	case FieldMPLSLabel:
@@ -258,6 +294,7 @@ func toSlots(ps *slotPieces, f Field, v, m []byte) {
 	default:
 		ps.add(f, v, m)
 	}
+	return ps
 }
 
 // widenByteMask maps the exact mask of an 8-bit field stored in a 16-bit
@@ -276,19 +313,49 @@ func uint32OrAllOnes(m []byte) uint32 {
 	return binary.BigEndian.Uint32(m)
 }
 
-// mergeSlot sets the bits of slot selected by mask to value.
-func (m *Match) mergeSlot(slot Field, value, mask []byte) {
-	if bytesZero(mask) {
-		return
+// findEntry returns the byte range of slot's entry in enc, or an empty
+// range where it would be inserted.
+func findEntry[T string | []byte](enc T, slot Field) (start, end int) {
+	for off := 0; off < len(enc); {
+		s := Field(enc[off])<<8 | Field(enc[off+1])
+		next := off + entryHeaderLen + 2*int(enc[off+2])
+		if s == slot {
+			return off, next
+		}
+		if s > slot {
+			return off, off
+		}
+		off = next
 	}
-	start, end := m.find(slot)
+	return len(enc), len(enc)
+}
+
+// mergeEntry sets the bits of slot selected by mask to value in enc.
+// Values of different widths (tun_metadata) are right-aligned.
+func mergeEntry(enc []byte, slot Field, value, mask []byte) []byte {
+	if bytesZero(mask) {
+		return enc
+	}
+	start, end := findEntry(enc, slot)
+	if start != end && int(enc[start+2]) == len(value) {
+		n := len(value)
+		ov := enc[start+entryHeaderLen : start+entryHeaderLen+n]
+		om := enc[start+entryHeaderLen+n : end]
+		for i := range n {
+			ov[i] = ov[i]&^mask[i] | value[i]&mask[i]
+			om[i] |= mask[i]
+		}
+		return enc
+	}
 	var old matchEntry
 	if start != end {
-		old, _ = nextMatchEntry(m.enc, start)
+		old, _ = nextMatchEntry(string(enc[start:end]), 0)
 	}
 	n := max(len(value), len(old.value))
-	var vbuf, mbuf [maxValueLen]byte
-	nv, nm := vbuf[:n], mbuf[:n]
+	var e [entryHeaderLen + 2*maxValueLen]byte
+	e[0], e[1], e[2] = byte(slot>>8), byte(slot), byte(n)
+	nv := e[entryHeaderLen : entryHeaderLen+n]
+	nm := e[entryHeaderLen+n : entryHeaderLen+2*n]
 	copy(nv[n-len(old.value):], old.value)
 	copy(nm[n-len(old.mask):], old.mask)
 	off := n - len(value)
@@ -296,73 +363,49 @@ func (m *Match) mergeSlot(slot Field, value, mask []byte) {
 		nv[off+i] = nv[off+i]&^mask[i] | value[i]&mask[i]
 		nm[off+i] |= mask[i]
 	}
-	m.replace(start, end, slot, nv, nm)
+	return spliceEntry(enc, start, end, e[:entryHeaderLen+2*n])
 }
 
-// clearSlot stops matching the bits of slot selected by mask (all of them
-// when mask is nil).
-func (m *Match) clearSlot(slot Field, mask []byte) {
-	start, end := m.find(slot)
+// clearEntry stops matching the bits of slot selected by mask
+// (right-aligned; all bits when mask is nil) and drops an emptied entry.
+func clearEntry(enc []byte, slot Field, mask []byte) []byte {
+	start, end := findEntry(enc, slot)
 	if start == end {
-		return
+		return enc
 	}
-	old, _ := nextMatchEntry(m.enc, start)
-	n := len(old.value)
 	if mask == nil {
-		m.replace(start, end, slot, nil, nil)
-		return
+		return spliceEntry(enc, start, end, nil)
 	}
-	var vbuf, mbuf [maxValueLen]byte
-	nv, nm := vbuf[:n], mbuf[:n]
-	copy(nv, old.value)
-	copy(nm, old.mask)
-	for i := 0; i < n; i++ {
+	n := int(enc[start+2])
+	ov := enc[start+entryHeaderLen : start+entryHeaderLen+n]
+	om := enc[start+entryHeaderLen+n : end]
+	for i := range n {
 		j := i - (n - len(mask))
-		if j < 0 {
-			continue
+		if j >= 0 {
+			om[i] &^= mask[j]
+			ov[i] &= om[i]
 		}
-		nm[i] &^= mask[j]
-		nv[i] &= nm[i]
 	}
-	m.replace(start, end, slot, nv, nm)
+	if bytesZero(om) {
+		return spliceEntry(enc, start, end, nil)
+	}
+	return enc
 }
 
-// find returns the byte range of slot's entry, or an empty range at the
-// position where it would be inserted.
-func (m Match) find(slot Field) (start, end int) {
-	for off := 0; off < len(m.enc); {
-		e, next := nextMatchEntry(m.enc, off)
-		if e.slot == slot {
-			return off, next
-		}
-		if e.slot > slot {
-			return off, off
-		}
-		off = next
+// spliceEntry replaces enc[start:end] with e.
+func spliceEntry(enc []byte, start, end int, e []byte) []byte {
+	tail := len(enc) - end
+	newLen := start + len(e) + tail
+	if newLen > cap(enc) {
+		grown := make([]byte, len(enc), newLen+64)
+		copy(grown, enc)
+		enc = grown
 	}
-	return len(m.enc), len(m.enc)
-}
-
-// replace puts (value, mask) for slot in place of enc[start:end]; an
-// all-zero mask removes the entry.
-func (m *Match) replace(start, end int, slot Field, value, mask []byte) {
-	var sb strings.Builder
-	keep := !bytesZero(mask)
-	size := len(m.enc) - (end - start)
-	if keep {
-		size += entryHeaderLen + 2*len(value)
-	}
-	sb.Grow(size)
-	sb.WriteString(m.enc[:start])
-	if keep {
-		sb.WriteByte(byte(slot >> 8))
-		sb.WriteByte(byte(slot))
-		sb.WriteByte(byte(len(value)))
-		sb.Write(value)
-		sb.Write(mask)
-	}
-	sb.WriteString(m.enc[end:])
-	m.enc = sb.String()
+	old := enc
+	enc = enc[:newLen]
+	copy(enc[start+len(e):], old[end:end+tail])
+	copy(enc[start:], e)
+	return enc
 }
 
 // Get returns what m matches for f: value and mask, f.Bytes() wide (for
@@ -386,7 +429,7 @@ func (m Match) Get(f Field) (value, mask []byte, ok bool) {
 	for i := range ones {
 		ones[i] = 0xff
 	}
-	toSlots(&ps, f, ones[:width], ones[:width])
+	ps = toSlots(f, ones[:width], ones[:width])
 	value = make([]byte, width)
 	mask = make([]byte, width)
 	if ps.n > 1 { // xreg/xxreg: registers in order, most significant first

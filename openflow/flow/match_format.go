@@ -9,7 +9,8 @@ import (
 // OFP_DEFAULT_PRIORITY) does, which is the match part of
 // `ovs-ofctl dump-flows`: "tcp,reg14=0x1,metadata=0x2,nw_src=10.0.0.0/8,tp_dst=80".
 func (m Match) String() string {
-	return string(m.AppendString(nil))
+	var buf [256]byte
+	return string(m.AppendString(buf[:0]))
 }
 
 // AppendString appends the String form of m to b.
@@ -24,20 +25,23 @@ func (m Match) AppendString(b []byte) []byte {
 
 // matchView indexes a match's entries by slot for formatting.
 type matchView struct {
-	m   Match
-	off [numFields]uint16 // matchEntry offset + 1; 0 when the slot is unset
+	m      Match
+	off    [numFields]uint16 // entry offset + 1; 0 when the slot is unset
+	tunMDs bool              // some tun_metadata slot is set
 }
 
-func newMatchView(m Match) *matchView {
-	v := &matchView{m: m}
+func (v *matchView) init(m Match) {
+	v.m = m
 	for off := 0; off < len(m.enc); {
 		e, next := nextMatchEntry(m.enc, off)
 		if e.slot < numFields {
 			v.off[e.slot] = uint16(off + 1)
 		}
+		if e.slot >= FieldTunMetadata0 && e.slot <= fieldTunMetadataLast {
+			v.tunMDs = true
+		}
 		off = next
 	}
-	return v
 }
 
 // get returns the slot's value and mask; both empty if unset.
@@ -76,7 +80,9 @@ const (
 
 // appendFields follows the order and spelling of OVS match_format().
 func (m Match) appendFields(b []byte) []byte {
-	v := newMatchView(m)
+	var view matchView
+	view.init(m)
+	v := &view
 
 	b = appendHexMasked32(b, v, "pkt_mark", FieldPktMark)
 	b = appendHexMasked32(b, v, "recirc_id", FieldRecircID)
@@ -392,7 +398,7 @@ func appendTunnel(b []byte, v *matchView) []byte {
 		b = appendFlagBitsMasked(b, tunFlagNames[:], val, mask&tunFlagOAM)
 		b = append(b, ',')
 	}
-	for i := 0; i < 64; i++ {
+	for i := 0; i < 64 && v.tunMDs; i++ {
 		val, mask := v.get(FieldTunMetadata(i))
 		if mask == "" {
 			continue

@@ -35,7 +35,9 @@ func (m Match) AppendOXM(b []byte) []byte {
 // Bits OpenFlow 1.5 cannot express are left out, as OVS does (see
 // Canonical).
 func (m Match) AppendOXMFields(b []byte) []byte {
-	v := newMatchView(m)
+	var view matchView
+	view.init(m)
+	v := &view
 	e := oxmEncoder{b: b}
 	start := len(b)
 
@@ -108,7 +110,7 @@ func (m Match) AppendOXMFields(b []byte) []byte {
 	e.putSlot(v, FieldTunIPv6Dst, FieldTunIPv6Dst)
 	e.putSlot(v, FieldTunGBPID, FieldTunGBPID)
 	e.putSlot(v, FieldTunGBPFlags, FieldTunGBPFlags)
-	for i := 0; i < 64; i++ {
+	for i := 0; i < 64 && v.tunMDs; i++ {
 		e.putSlot(v, FieldTunMetadata(i), FieldTunMetadata(i))
 	}
 
@@ -323,7 +325,8 @@ func DecodeMatch(b []byte) (Match, int, error) {
 // no padding), as ovs-vswitchd fills ofp_match, packet-in metadata and
 // NXM-format matches. Each entry is stored as OVS's mf_set stores it.
 func DecodeOXMFields(b []byte) (Match, error) {
-	var m Match
+	var stack [256]byte
+	mb := matchBuilder{buf: stack[:0]}
 	for off := 0; off < len(b); {
 		f, masked, n, hl, err := DecodeHeader(b[off:])
 		if err != nil {
@@ -341,10 +344,10 @@ func DecodeOXMFields(b []byte) (Match, error) {
 		if masked {
 			mask = b[off+hl+n : off+hl+payload]
 		}
-		m.SetMasked(f, val, mask)
+		mb.update(f, val, mask, false)
 		off += hl + payload
 	}
-	return m, nil
+	return mb.match(), nil
 }
 
 // Canonical returns m as OVS holds it after an OpenFlow 1.5 round trip,
