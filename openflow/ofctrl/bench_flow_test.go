@@ -1,5 +1,3 @@
-//go:build flowwire
-
 package ofctrl
 
 import (

@@ -128,7 +128,7 @@ func BenchmarkInstall100k(b *testing.B) {
 			runOfctl()
 		}
 		start := time.Now()
-		c := New(sw.Mgmt("br-int"), WithoutTLVMap(), WithDriftInterval(0))
+		c := New(sw.Mgmt("br-int"), WithDecoder(RawDecoder{}), WithoutTLVMap(), WithDriftInterval(0))
 		if err := c.Connect(ctx); err != nil {
 			b.Fatal(err)
 		}

@@ -18,7 +18,7 @@ import (
 type Option func(*Controller)
 
 // WithDecoder sets how dumped matches and actions are decoded for
-// comparison (default RawDecoder, byte identity).
+// comparison (default FlowDecoder: openflow/flow values).
 func WithDecoder(d Decoder) Option { return func(c *Controller) { c.dec = d } }
 
 // WithLogger sets the logger (default slog.Default()).
@@ -32,6 +32,11 @@ func WithDriftInterval(d time.Duration) Option { return func(c *Controller) { c.
 func WithConnOptions(opts ...conn.Option) Option {
 	return func(c *Controller) { c.connOpts = append(c.connOpts, opts...) }
 }
+
+// WithTrustedMatchKeys skips re-decoding each desired match to compute its
+// identity: use it only when every match is already canonical
+// (flow.Match.Canonical), or flows with other matches churn on reconcile.
+func WithTrustedMatchKeys() Option { return func(c *Controller) { c.canonicalKeys = false } }
 
 // WithoutTLVMap skips mapping OVN's Geneve option to a tun_metadata field on
 // connect (it is on by default, as in ovn-controller).
@@ -108,6 +113,7 @@ type Controller struct {
 	driftInterval time.Duration
 	connOpts      []conn.Option
 	tlvMap        bool
+	canonicalKeys bool
 	backoffMin    time.Duration
 	backoffMax    time.Duration
 
@@ -143,8 +149,8 @@ type Controller struct {
 // (or Connect and Sync).
 func New(target string, opts ...Option) *Controller {
 	c := &Controller{
-		target: target, dec: RawDecoder{}, log: slog.Default(), driftInterval: 60 * time.Second,
-		tlvMap: true, backoffMin: 50 * time.Millisecond, backoffMax: time.Second,
+		target: target, dec: FlowDecoder{}, log: slog.Default(), driftInterval: 60 * time.Second,
+		tlvMap: true, canonicalKeys: true, backoffMin: 50 * time.Millisecond, backoffMax: time.Second,
 		desired: map[flowKey]*desiredFlow{}, installed: map[flowKey]*installedFlow{}, dirty: map[flowKey]struct{}{},
 		desiredGroups: map[uint32]*desiredGroup{}, installedGrp: map[uint32][]byte{}, dirtyGroups: map[uint32]struct{}{},
 		desiredMeters: map[uint32]*desiredMeter{}, installedMeter: map[uint32][]byte{}, dirtyMeters: map[uint32]struct{}{},
@@ -161,26 +167,39 @@ func New(target string, opts ...Option) *Controller {
 // Txn changes the desired table; see Update.
 type Txn struct{ c *Controller }
 
-func keyOf(table uint8, priority uint16, m Match) flowKey {
-	k := flowKey{table: table, priority: priority}
-	if m != nil {
-		k.match = m.Key()
-	}
-	return k
-}
-
-// PutFlow adds or replaces the desired flow with f's identity.
-func (t Txn) PutFlow(f Flow) {
-	c := t.c
-	k := keyOf(f.Table, f.Priority, f.Match)
+// flowEntry encodes f and computes its identity. With canonical keys
+// (the default) the match key is taken from the decoded encoding, i.e. the
+// match as the switch will report it, so a match that is not in canonical
+// form still compares equal to its dump.
+func (c *Controller) flowEntry(f Flow) (flowKey, *desiredFlow) {
 	d := &desiredFlow{flow: f}
+	k := flowKey{table: f.Table, priority: f.Priority}
 	if f.Match != nil {
 		d.oxm = f.Match.AppendOXMFields(nil)
+		k.match = f.Match.Key()
+		if c.canonicalKeys {
+			if m, err := c.dec.DecodeMatch(d.oxm); err == nil {
+				k.match = m.Key()
+			}
+		}
 	}
 	if f.Actions != nil {
 		d.actions = f.Actions.Append(nil)
 	}
-	if old, ok := c.desired[k]; ok && old.flow.Cookie == f.Cookie && bytes.Equal(old.actions, d.actions) {
+	return k, d
+}
+
+// sameFlow reports whether d would install the same as prev.
+func sameFlow(prev, d *desiredFlow) bool {
+	return prev != nil && prev.flow.Cookie == d.flow.Cookie && bytes.Equal(prev.actions, d.actions)
+}
+
+// PutFlow adds or replaces the desired flow with f's identity. When two
+// flows have the same identity, the last put wins.
+func (t Txn) PutFlow(f Flow) {
+	c := t.c
+	k, d := c.flowEntry(f)
+	if sameFlow(c.desired[k], d) {
 		return // unchanged: keep the old entry (and its rejection, if any)
 	}
 	c.desired[k] = d
@@ -189,7 +208,7 @@ func (t Txn) PutFlow(f Flow) {
 
 // DeleteFlow removes the desired flow with this identity.
 func (t Txn) DeleteFlow(table uint8, priority uint16, m Match) {
-	k := keyOf(table, priority, m)
+	k, _ := t.c.flowEntry(Flow{Table: table, Priority: priority, Match: m})
 	if _, ok := t.c.desired[k]; ok {
 		delete(t.c.desired, k)
 		t.c.dirty[k] = struct{}{}
@@ -272,15 +291,17 @@ func (c *Controller) Update(fn func(Txn)) uint64 {
 // that are new, changed or gone become pending, so a full recompute that
 // changes little costs little to sync.
 func (c *Controller) SetFlows(flows []Flow) uint64 {
-	return c.Update(func(t Txn) {
+	return c.Update(func(Txn) {
 		old := c.desired
 		c.desired = make(map[flowKey]*desiredFlow, len(flows))
 		for _, f := range flows {
-			k := keyOf(f.Table, f.Priority, f.Match)
-			if o, ok := old[k]; ok {
-				c.desired[k] = o // lets PutFlow see an unchanged flow
+			k, d := c.flowEntry(f)
+			if prev := old[k]; sameFlow(prev, d) {
+				c.desired[k] = prev
+				continue
 			}
-			t.PutFlow(f)
+			c.desired[k] = d
+			c.dirty[k] = struct{}{}
 		}
 		for k := range old {
 			if _, ok := c.desired[k]; !ok {

@@ -267,7 +267,7 @@ func corpusSwitch(t *testing.T) (*ovstest.Switch, []string) {
 func TestCorpusRawRoundTrip(t *testing.T) {
 	sw, _ := corpusSwitch(t)
 	ctx := testContext(t)
-	ref := New(sw.Mgmt("br-text"), WithoutTLVMap())
+	ref := New(sw.Mgmt("br-text"), WithDecoder(RawDecoder{}), WithoutTLVMap())
 	if err := ref.Connect(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -277,14 +277,14 @@ func TestCorpusRawRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(sw.Mgmt("br-int"))
+	c := New(sw.Mgmt("br-int"), WithDecoder(RawDecoder{}))
 	c.Update(func(tx Txn) { dumped.Apply(tx) })
 	if err := c.Connect(ctx); err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	compareBridges(t, sw)
-	c2 := New(sw.Mgmt("br-int"))
+	c2 := New(sw.Mgmt("br-int"), WithDecoder(RawDecoder{}))
 	c2.Update(func(tx Txn) { dumped.Apply(tx) })
 	if err := c2.Connect(ctx); err != nil {
 		t.Fatal(err)

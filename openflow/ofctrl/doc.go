@@ -14,10 +14,15 @@
 // (Rejections, *RejectedError) and skipped until they change; the rest of
 // the round is installed. A periodic dump repairs drift (Stats.DriftRepairs).
 //
-// The agent's use:
+// The agent's use (flows as openflow/flow values; dumps are decoded with
+// FlowDecoder and compared by value):
 //
-//	ctl := ofctrl.New("unix:/var/run/openvswitch/br-int.mgmt", ofctrl.WithDecoder(...))
-//	go ctl.Run(ctx)
-//	v := ctl.Update(func(t ofctrl.Txn) { t.PutFlow(f); t.DeleteFlow(...) })
-//	err := ctl.WaitInstalled(ctx, v) // then write nb_cfg / ovn-installed
+//	ctl := ofctrl.New("unix:/var/run/openvswitch/br-int.mgmt")
+//	go ctl.Run(ctx)                          // connect, reconcile, resync on change, drift checks
+//	v := ctl.SetFlowValues(flows)            // full desired flow set; only the difference is sent
+//	v = ctl.Update(func(t ofctrl.Txn) {      // or incremental changes, groups, meters
+//		t.PutFlow(ofctrl.FromFlow(f)); t.PutGroup(g); t.DeleteMeter(id)
+//	})
+//	err := ctl.WaitInstalled(ctx, v)         // then write nb_cfg / ovn-installed
+//	ctl.FlushCTZones(ctx, zone)              // before recording a (re)assigned zone
 package ofctrl

@@ -54,7 +54,7 @@ func start(t *testing.T) (*ovstest.Switch, context.Context) {
 
 func connect(t *testing.T, ctx context.Context, sw *ovstest.Switch, opts ...Option) *Controller {
 	t.Helper()
-	c := New(sw.Mgmt("br-int"), opts...)
+	c := New(sw.Mgmt("br-int"), append([]Option{WithDecoder(RawDecoder{})}, opts...)...)
 	if err := c.Connect(ctx); err != nil {
 		t.Fatalf("connect: %v", err)
 	}
@@ -107,7 +107,7 @@ func TestInstallThenSecondInstanceSendsNothing(t *testing.T) {
 	c1.Close()
 
 	// A restarted agent over a correct bridge: dump, diff, nothing to send.
-	c2 := New(sw.Mgmt("br-int"))
+	c2 := New(sw.Mgmt("br-int"), WithDecoder(RawDecoder{}))
 	c2.Update(desiredState)
 	if err := c2.Connect(ctx); err != nil {
 		t.Fatal(err)
@@ -300,7 +300,7 @@ func TestGroupMeterDrift(t *testing.T) {
 
 func TestRunSurvivesVswitchdRestart(t *testing.T) {
 	sw, ctx := start(t)
-	c := New(sw.Mgmt("br-int"), WithDriftInterval(0))
+	c := New(sw.Mgmt("br-int"), WithDecoder(RawDecoder{}), WithDriftInterval(0))
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- c.Run(runCtx) }()
@@ -340,7 +340,7 @@ func TestRunSurvivesVswitchdRestart(t *testing.T) {
 
 func TestWaitInstalledBlocksUntilConnected(t *testing.T) {
 	sw, ctx := start(t)
-	c := New(sw.Mgmt("br-int"))
+	c := New(sw.Mgmt("br-int"), WithDecoder(RawDecoder{}))
 	v := c.SetFlows(testFlows(3, 60))
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
