@@ -18,54 +18,79 @@ import (
 var physicalTables = map[int]bool{0: true, 37: true, 38: true, 39: true, 40: true, 41: true,
 	64: true, 65: true, 66: true, 67: true, 71: true, 72: true, 73: true, 74: true, 75: true}
 
-// TestDifferentialOVNController builds a topology with the real ovn-northd
+// scenario is one topology for the differential test.
+type scenario struct {
+	name           string
+	encapType      string
+	bridgeMappings []string
+	providers      []string // provider bridges to create
+	// build creates the NB topology (and SB fakes that must exist before the
+	// agent starts); after runs once ovn-controller has bound the VIFs.
+	build func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis)
+	after func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis)
+	vifs  []string // OVS dummy interfaces with iface-id = name
+	up    []string // ports that must be up on hv1
+	// ready reports whether ovn-controller has created everything the
+	// scenario expects (tunnels, patch ports).
+	ready func(ch *sandbox.Chassis) (bool, error)
+	// minFlows guards against an unrealised topology.
+	minFlows int
+	// expect are substrings that must occur in ovn-controller's dump: the
+	// features the scenario is meant to exercise.
+	expect []string
+}
+
+// TestDifferentialOVNController builds topologies with the real ovn-northd
 // and ovn-controller 23.03, reads SB and OVS back into Input, and compares
 // Compute's flows with ovn-controller's physical tables.
 func TestDifferentialOVNController(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts OVS and OVN daemons")
 	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) { runScenario(t, sc) })
+	}
+}
+
+func runScenario(t *testing.T, sc scenario) {
 	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
 	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
-	ch.MustConfigure("hv1", "192.168.0.1", "geneve", "physnet1:br-phys")
-	if err := ch.AddBridge("br-phys"); err != nil {
-		t.Fatal(err)
+	ch.MustConfigure("hv1", "192.168.0.1", sc.encapType, sc.bridgeMappings...)
+	for _, br := range sc.providers {
+		if err := ch.AddBridge(br); err != nil {
+			t.Fatal(err)
+		}
 	}
-	buildTopology(central)
+	sc.build(t, central, ch)
 	if err := central.WaitSync(); err != nil {
 		t.Fatal(err)
 	}
-	central.MustSbctl("chassis-add", "hv2", "geneve", "192.168.0.2")
-	central.MustSbctl("lsp-bind", "vm3", "hv2")
 
 	ch.MustStartAgent(sandbox.AgentSpec{Kind: sandbox.AgentOVNController})
 	if err := ch.WaitBridge("br-int"); err != nil {
 		t.Fatal(err)
 	}
-	for _, vif := range []string{"vm1", "vm2", "lp1"} {
+	for _, vif := range sc.vifs {
 		if err := ch.AddVIF(vif, "dummy", vif); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, p := range []string{"vm1", "vm2"} {
+	for _, p := range sc.up {
 		if err := central.WaitPortUp(p, "hv1"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := central.WaitPortUp("cr-lr0-public", "hv1"); err != nil {
-		t.Logf("cr-lr0-public: %v", err)
+	if sc.after != nil {
+		sc.after(t, central, ch)
 	}
-	// Let ovn-controller settle: tunnel and localnet patch present, dump
-	// unchanged twice in a row.
+	// Let ovn-controller settle: what the scenario needs exists and the
+	// dump is unchanged twice in a row.
 	var dump []string
 	err := sandbox.Eventually(20*time.Second, func() (bool, error) {
-		out, err := ch.Vsctl("--bare", "--columns=name", "find", "Interface", "type=geneve")
-		if err != nil || strings.TrimSpace(out) == "" {
-			return false, err
-		}
-		out, err = ch.Vsctl("--bare", "--columns=name", "find", "Interface", "type=patch")
-		if err != nil || !strings.Contains(out, "ln-public") {
-			return false, err
+		if sc.ready != nil {
+			if ok, err := sc.ready(ch); !ok || err != nil {
+				return false, err
+			}
 		}
 		d1, err := dumpPhysical(ch)
 		if err != nil {
@@ -125,39 +150,30 @@ func TestDifferentialOVNController(t *testing.T) {
 		t.Errorf("Compute has, ovn-controller lacks:\n  %s", e)
 	}
 	t.Logf("compared %d ovn-controller flows with %d computed flows, %d unaccepted differences", len(dump), len(mine), bad)
-	if len(dump) < 40 {
-		t.Errorf("only %d physical flows dumped: topology not realised", len(dump))
+	all := strings.Join(dump, "\n")
+	for _, e := range sc.expect {
+		if !strings.Contains(all, e) {
+			t.Errorf("ovn-controller's dump lacks %q: the scenario does not exercise it", e)
+		}
+	}
+	if len(dump) < sc.minFlows {
+		t.Errorf("only %d physical flows dumped (want >= %d): topology not realised", len(dump), sc.minFlows)
 	}
 }
 
-// buildTopology creates, in NB: ls1 with two local VIFs (vm1 with port
-// security and a nested container c1), a localport, a VIF to be bound on
-// a fake remote chassis (vm3), a router lr0 and a provider switch "public"
-// with a tagged localnet port, lr0's gateway port on hv1.
-func buildTopology(c *sandbox.Central) {
-	nb := c.MustNbctl
-	nb("ls-add", "ls1")
-	nb("lsp-add", "ls1", "vm1", "--", "lsp-set-addresses", "vm1", "00:00:00:00:01:01 10.0.0.11",
-		"--", "lsp-set-port-security", "vm1", "00:00:00:00:01:01 10.0.0.11")
-	nb("lsp-add", "ls1", "vm2", "--", "lsp-set-addresses", "vm2", "00:00:00:00:01:02 10.0.0.12 fd00::12")
-	nb("lsp-add", "ls1", "vm3", "--", "lsp-set-addresses", "vm3", "00:00:00:00:01:03 10.0.0.13")
-	nb("lsp-add", "ls1", "lp1", "--", "lsp-set-type", "lp1", "localport",
-		"--", "lsp-set-addresses", "lp1", "00:00:00:00:01:04 10.0.0.2")
-	nb("lsp-add", "ls1", "c1", "vm1", "10", "--", "lsp-set-addresses", "c1", "00:00:00:00:01:08 10.0.0.18")
-
-	nb("lr-add", "lr0")
-	nb("lrp-add", "lr0", "lr0-ls1", "00:00:00:00:ff:01", "10.0.0.1/24")
-	nb("lsp-add", "ls1", "ls1-lr0", "--", "lsp-set-type", "ls1-lr0", "router",
-		"--", "lsp-set-addresses", "ls1-lr0", "router", "--", "lsp-set-options", "ls1-lr0", "router-port=lr0-ls1")
-
-	nb("ls-add", "public")
-	nb("lrp-add", "lr0", "lr0-public", "00:00:00:00:ff:02", "172.16.0.1/24")
-	nb("lsp-add", "public", "public-lr0", "--", "lsp-set-type", "public-lr0", "router",
-		"--", "lsp-set-addresses", "public-lr0", "router", "--", "lsp-set-options", "public-lr0", "router-port=lr0-public")
-	nb("lrp-set-gateway-chassis", "lr0-public", "hv1", "10")
-	nb("lsp-add", "public", "ln-public", "--", "lsp-set-type", "ln-public", "localnet",
-		"--", "lsp-set-addresses", "ln-public", "unknown", "--", "lsp-set-options", "ln-public", "network_name=physnet1",
-		"--", "set", "Logical_Switch_Port", "ln-public", "tag_request=100")
+// hasInterfaces reports whether br-int's OVS DB has interfaces of type typ
+// whose names contain each of names.
+func hasInterfaces(ch *sandbox.Chassis, typ string, names ...string) (bool, error) {
+	out, err := ch.Vsctl("--bare", "--columns=name", "find", "Interface", "type="+typ)
+	if err != nil {
+		return false, err
+	}
+	for _, n := range names {
+		if !strings.Contains(out, n) {
+			return false, nil
+		}
+	}
+	return strings.TrimSpace(out) != "", nil
 }
 
 var reTable = regexp.MustCompile(`table=(\d+)`)

@@ -102,11 +102,10 @@ func newComputer(in *Input) *computer {
 			}
 		case "external":
 			ld.externalPorts = append(ld.externalPorts, pb)
-		case "patch":
-			if peer := c.peer(pb); peer != nil {
-				ld.peerPorts = append(ld.peerPorts, peerPort{local: pb, remote: peer})
-			}
 		}
+	}
+	for _, pb := range c.ports {
+		c.addPeerPorts(pb)
 	}
 	for i := range in.Tunnels {
 		t := &in.Tunnels[i]
@@ -120,6 +119,62 @@ func newComputer(in *Input) *computer {
 	}
 	sort.SliceStable(c.mcGroups, func(i, j int) bool { return c.mcGroups[i].UUID < c.mcGroups[j].UUID })
 	return c
+}
+
+// addPeerPorts records pb and its peer as peer ports of their datapaths
+// when ovn-controller links them (need_add_peer_to_local()).
+func (c *computer) addPeerPorts(pb *PortBinding) {
+	if pb.Type != "patch" && pb.Type != "l3gateway" {
+		return
+	}
+	peer := c.byName[pb.Options["peer"]]
+	if peer == nil || !c.needAddPeerToLocal(pb) {
+		return
+	}
+	ld, peerLD := c.localDP[pb.DatapathKey], c.localDP[peer.DatapathKey]
+	if ld == nil || peerLD == nil {
+		return
+	}
+	ld.addPeerPort(pb, peer)
+	peerLD.addPeerPort(peer, pb)
+}
+
+func (ld *localDatapath) addPeerPort(local, remote *PortBinding) {
+	for _, pp := range ld.peerPorts {
+		if pp.local == local {
+			return
+		}
+	}
+	ld.peerPorts = append(ld.peerPorts, peerPort{local: local, remote: remote})
+}
+
+// needAddPeerToLocal is need_add_peer_to_local(): a gateway router port
+// bound here, a distributed patch port, or a DGP whose always-redirect
+// chassisredirect port may be here.
+func (c *computer) needAddPeerToLocal(pb *PortBinding) bool {
+	if pb.Type == "l3gateway" && pb.Chassis == c.in.Chassis {
+		return true
+	}
+	if pb.Type != "patch" {
+		return false
+	}
+	crpName := pb.Options["chassis-redirect-port"]
+	if crpName == "" {
+		return true
+	}
+	crp := c.byName[crpName]
+	if crp == nil {
+		return false
+	}
+	if crp.Options["always-redirect"] != "true" {
+		return true
+	}
+	for _, m := range crp.HAChassis {
+		if m.Chassis == c.in.Chassis {
+			return true
+		}
+	}
+	return false
 }
 
 // add installs a flow unless one with the same table, priority and match

@@ -1,0 +1,213 @@
+package physical
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chassisd/chassisd/e2e/sandbox"
+)
+
+var scenarios = []scenario{
+	{
+		// ls1 with two local VIFs (vm1 with port security and a nested
+		// container c1), a localport, a VIF bound on a fake remote chassis
+		// (vm3), a router lr0 and a provider switch with a tagged localnet
+		// port; lr0's gateway port on hv1.
+		name:           "switch-router-provider",
+		encapType:      "geneve",
+		bridgeMappings: []string{"physnet1:br-phys"},
+		providers:      []string{"br-phys"},
+		build: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			nb := c.MustNbctl
+			nb("ls-add", "ls1")
+			addVIF(c, "ls1", "vm1", "00:00:00:00:01:01 10.0.0.11", "00:00:00:00:01:01 10.0.0.11")
+			addVIF(c, "ls1", "vm2", "00:00:00:00:01:02 10.0.0.12 fd00::12", "")
+			addVIF(c, "ls1", "vm3", "00:00:00:00:01:03 10.0.0.13", "")
+			nb("lsp-add", "ls1", "lp1", "--", "lsp-set-type", "lp1", "localport",
+				"--", "lsp-set-addresses", "lp1", "00:00:00:00:01:04 10.0.0.2")
+			nb("lsp-add", "ls1", "c1", "vm1", "10", "--", "lsp-set-addresses", "c1", "00:00:00:00:01:08 10.0.0.18")
+			nb("lr-add", "lr0")
+			connect(c, "lr0", "ls1", "00:00:00:00:ff:01", "10.0.0.1/24")
+			nb("ls-add", "public")
+			connect(c, "lr0", "public", "00:00:00:00:ff:02", "172.16.0.1/24")
+			nb("lrp-set-gateway-chassis", "lr0-public", "hv1", "10")
+			addLocalnet(c, "public", "ln-public", "physnet1", 100)
+			sbFakeChassis(t, c, "hv2", "geneve", "192.168.0.2")
+			c.MustSbctl("lsp-bind", "vm3", "hv2")
+		},
+		vifs: []string{"vm1", "vm2", "lp1"},
+		up:   []string{"vm1", "vm2", "cr-lr0-public"},
+		ready: func(ch *sandbox.Chassis) (bool, error) {
+			if ok, err := hasInterfaces(ch, "geneve", "ovn-hv2-0"); !ok || err != nil {
+				return ok, err
+			}
+			return hasInterfaces(ch, "patch", "ln-public")
+		},
+		minFlows: 80,
+		expect: []string{"dl_vlan=10 actions=set_field:0x20/0x20->reg10", "set_field:0x400/0x400->reg10",
+			"clone(ct_clear", "push_vlan:0x8100,set_field:4196->vlan_vid", "table=73,", "tun_metadata0",
+			"conjunction(100,2/2)"},
+	},
+	{
+		// Gateways and HA: a gateway router bound here (l3gateway), an
+		// external port claimed here, an untagged provider network with a
+		// remote VIF reached through it, a distributed gateway port whose
+		// HA group lives on two remote chassis, chassis MACs, IPv6 port
+		// security, MAC bindings and FDB rows.
+		name:           "gateways-ha-provider",
+		encapType:      "geneve",
+		bridgeMappings: []string{"physnet1:br-phys", "physnet2:br-phys2"},
+		providers:      []string{"br-phys", "br-phys2"},
+		build: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			nb := c.MustNbctl
+			sbFakeChassis(t, c, "hv2", "geneve", "192.168.0.2")
+			sbFakeChassis(t, c, "hv4", "geneve", "192.168.0.4")
+			c.MustSbctl("set", "Chassis", "hv2", `other_config:ovn-chassis-mac-mappings="physnet2:aa:bb:cc:00:00:02"`)
+			if err := ch.SetExternalIDs(map[string]string{"ovn-chassis-mac-mappings": "physnet2:aa:bb:cc:00:00:01"}); err != nil {
+				t.Fatal(err)
+			}
+
+			// Provider "public" with a gateway router on hv1 and an
+			// external port.
+			nb("ls-add", "public")
+			addLocalnet(c, "public", "ln-public", "physnet1", 100)
+			nb("lr-add", "gw1", "--", "set", "Logical_Router", "gw1", "options:chassis=hv1")
+			connect(c, "gw1", "public", "00:00:00:00:ff:21", "172.16.0.2/24")
+			nb("ha-chassis-group-add", "grp1")
+			nb("ha-chassis-group-add-chassis", "grp1", "hv1", "10")
+			grp := strings.TrimSpace(nb("--bare", "--columns=_uuid", "find", "HA_Chassis_Group", "name=grp1"))
+			nb("lsp-add", "public", "ext1", "--", "lsp-set-type", "ext1", "external",
+				"--", "lsp-set-addresses", "ext1", "00:00:00:00:02:01 172.16.0.50",
+				"--", "set", "Logical_Switch_Port", "ext1", "ha_chassis_group="+grp)
+			nb("lsp-add", "public", "lp2", "--", "lsp-set-type", "lp2", "localport",
+				"--", "lsp-set-addresses", "lp2", "00:00:00:00:02:04 172.16.0.3")
+
+			// Untagged provider net2: vm4 here, vm5 on hv2 (through the
+			// localnet), router lr1 with an HA gateway port on hv2/hv4.
+			nb("ls-add", "net2")
+			addLocalnet(c, "net2", "ln-net2", "physnet2", 0)
+			addVIF(c, "net2", "vm4", "00:00:00:00:03:04 192.168.1.4 fd01::4",
+				"00:00:00:00:03:04 192.168.1.4/24 fd01::4/64")
+			addVIF(c, "net2", "vm5", "00:00:00:00:03:05 192.168.1.5", "")
+			nb("lr-add", "lr1")
+			connect(c, "lr1", "net2", "00:00:00:00:ff:11", "192.168.1.1/24")
+			nb("lrp-set-gateway-chassis", "lr1-net2", "hv2", "20")
+			nb("lrp-set-gateway-chassis", "lr1-net2", "hv4", "10")
+			nb("ls-add", "ls2")
+			connect(c, "lr1", "ls2", "00:00:00:00:ff:12", "10.2.0.1/24")
+			addVIF(c, "ls2", "vm6", "00:00:00:00:04:06 10.2.0.6", "00:00:00:00:04:06")
+			addVIF(c, "ls2", "vm7", "00:00:00:00:04:07 10.2.0.7", "")
+			nb("lsp-add", "ls2", "vip2", "--", "lsp-set-type", "vip2", "virtual",
+				"--", "lsp-set-options", "vip2", "virtual-ip=10.2.0.100", "virtual-parents=vm6,vm7")
+			nb("static-mac-binding-add", "lr1-net2", "192.168.1.200", "00:00:00:00:99:01")
+			c.MustSbctl("lsp-bind", "vm5", "hv2")
+			c.MustSbctl("lsp-bind", "vm7", "hv4")
+		},
+		after: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			dp := strings.TrimSpace(c.MustSbctl("--bare", "--columns=tunnel_key", "find", "Datapath_Binding", "external_ids:name=net2"))
+			c.MustSbctl("create", "FDB", `mac="00:00:00:00:05:05"`, "dp_key="+dp, "port_key=2")
+			lr1 := strings.TrimSpace(c.MustSbctl("--bare", "--columns=_uuid", "find", "Datapath_Binding", "external_ids:name=lr1"))
+			c.MustSbctl("create", "MAC_Binding", "logical_port=lr1-net2", `ip="192.168.1.77"`,
+				`mac="00:00:00:00:07:07"`, "datapath="+lr1)
+			c.MustSbctl("create", "MAC_Binding", "logical_port=lr1-net2", `ip="fd01::77"`,
+				`mac="00:00:00:00:07:08"`, "datapath="+lr1)
+		},
+		vifs: []string{"vm4", "vm6", "lp2"},
+		up:   []string{"vm4", "vm6", "ext1"},
+		ready: func(ch *sandbox.Chassis) (bool, error) {
+			if ok, err := hasInterfaces(ch, "geneve", "ovn-hv2-0", "ovn-hv4-0"); !ok || err != nil {
+				return ok, err
+			}
+			return hasInterfaces(ch, "patch", "ln-public", "ln-net2")
+		},
+		minFlows: 100,
+		expect: []string{"bundle(eth_src,0,active_backup", "table=66,", "table=67,", "table=71,", "table=72,",
+			"priority=170,", "vlan_tci=0x0000/0x1000", "table=65, priority=150,", "set_field:aa:bb:cc:00:00:01->eth_src",
+			"priority=180,dl_src=aa:bb:cc:00:00:02", "ipv6_src=fe80::200:ff:fe00:304", "nd_target="},
+	},
+	{
+		// Fan-out: remote VIFs on six geneve chassis, so that the order
+		// of the multicast tunnel outputs (OVS sset hash order) shows.
+		name:      "multicast-fanout",
+		encapType: "geneve",
+		build: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			c.MustNbctl("ls-add", "ls1")
+			addVIF(c, "ls1", "vm1", "00:00:00:00:01:01 10.0.0.11", "")
+			for i := 2; i <= 7; i++ {
+				name := fmt.Sprintf("hv%d", i)
+				port := fmt.Sprintf("r%d", i)
+				addVIF(c, "ls1", port, fmt.Sprintf("00:00:00:00:02:%02x 10.0.0.%d", i, 20+i), "")
+				sbFakeChassis(t, c, name, "geneve", fmt.Sprintf("192.168.0.%d", i))
+				c.MustSbctl("lsp-bind", port, name)
+			}
+		},
+		vifs: []string{"vm1"},
+		up:   []string{"vm1"},
+		ready: func(ch *sandbox.Chassis) (bool, error) {
+			return hasInterfaces(ch, "geneve", "hv2", "hv3", "hv4", "hv5", "hv6", "hv7")
+		},
+		minFlows: 25,
+		expect: []string{"table=39, priority=100,reg15=0x8000"},
+	},
+	{
+		// VXLAN: this chassis speaks geneve and vxlan, hv3 only vxlan
+		// (northd switches to VXLAN mode), hv2 geneve: mixed fan-out.
+		name:      "vxlan-mixed",
+		encapType: "geneve,vxlan",
+		build: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			c.MustNbctl("ls-add", "ls1")
+			addVIF(c, "ls1", "vm1", "00:00:00:00:01:01 10.0.0.11", "")
+			addVIF(c, "ls1", "vm2", "00:00:00:00:01:02 10.0.0.12", "")
+			addVIF(c, "ls1", "vm3", "00:00:00:00:01:03 10.0.0.13", "")
+			sbFakeChassis(t, c, "hv2", "geneve", "192.168.0.2")
+			sbFakeChassis(t, c, "hv3", "vxlan", "192.168.0.3")
+			c.MustSbctl("lsp-bind", "vm2", "hv2")
+			c.MustSbctl("lsp-bind", "vm3", "hv3")
+		},
+		vifs: []string{"vm1"},
+		up:   []string{"vm1"},
+		ready: func(ch *sandbox.Chassis) (bool, error) {
+			if ok, err := hasInterfaces(ch, "geneve", "hv2"); !ok || err != nil {
+				return ok, err
+			}
+			return hasInterfaces(ch, "vxlan", "hv3")
+		},
+		minFlows: 20,
+		expect: []string{"tun_id=0x800000/0x800000", "move:NXM_NX_TUN_ID[12..23]->NXM_NX_REG15[0..11]"},
+	},
+}
+
+// addVIF adds a logical switch port with addresses and, when ps is not
+// empty, port security.
+func addVIF(c *sandbox.Central, ls, name, addrs, ps string) {
+	args := []string{"lsp-add", ls, name, "--", "lsp-set-addresses", name, addrs}
+	if ps != "" {
+		args = append(args, "--", "lsp-set-port-security", name, ps)
+	}
+	c.MustNbctl(args...)
+}
+
+// connect adds router port <lr>-<ls> and its switch peer <ls>-<lr>.
+func connect(c *sandbox.Central, lr, ls, mac, cidr string) {
+	lrp, lsp := lr+"-"+ls, ls+"-"+lr
+	c.MustNbctl("lrp-add", lr, lrp, mac, cidr)
+	c.MustNbctl("lsp-add", ls, lsp, "--", "lsp-set-type", lsp, "router",
+		"--", "lsp-set-addresses", lsp, "router", "--", "lsp-set-options", lsp, "router-port="+lrp)
+}
+
+// addLocalnet adds a localnet port on network (tag 0: untagged).
+func addLocalnet(c *sandbox.Central, ls, name, network string, tag int) {
+	args := []string{"lsp-add", ls, name, "--", "lsp-set-type", name, "localnet",
+		"--", "lsp-set-addresses", name, "unknown", "--", "lsp-set-options", name, "network_name=" + network}
+	if tag != 0 {
+		args = append(args, "--", "set", "Logical_Switch_Port", name, fmt.Sprintf("tag_request=%d", tag))
+	}
+	c.MustNbctl(args...)
+}
+
+// sbFakeChassis registers a chassis that never runs a controller.
+func sbFakeChassis(t *testing.T, c *sandbox.Central, name, encap, ip string) {
+	t.Helper()
+	c.MustSbctl("chassis-add", name, encap, ip)
+}
