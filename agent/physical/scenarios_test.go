@@ -148,7 +148,7 @@ var scenarios = []scenario{
 			return hasInterfaces(ch, "geneve", "hv2", "hv3", "hv4", "hv5", "hv6", "hv7")
 		},
 		minFlows: 25,
-		expect: []string{"table=39, priority=100,reg15=0x8000"},
+		expect:   []string{"table=39, priority=100,reg15=0x8000"},
 	},
 	{
 		// VXLAN: this chassis speaks geneve and vxlan, hv3 only vxlan
@@ -174,7 +174,7 @@ var scenarios = []scenario{
 			return hasInterfaces(ch, "vxlan", "hv3")
 		},
 		minFlows: 20,
-		expect: []string{"tun_id=0x800000/0x800000", "move:NXM_NX_TUN_ID[12..23]->NXM_NX_REG15[0..11]"},
+		expect:   []string{"tun_id=0x800000/0x800000", "move:NXM_NX_TUN_ID[12..23]->NXM_NX_REG15[0..11]"},
 	},
 }
 
