@@ -187,6 +187,8 @@ func TestDifferentialOVNController(t *testing.T) {
 		dump = d
 	}
 	sb := readSB(t, central)
+	groupDump := ch.MustOfctl("br-int", "dump-groups")
+	meterDump := ch.MustOfctl("br-int", "dump-meters")
 
 	if os.Getenv("LFLOW_UPDATE_GOLDEN") == "1" {
 		writeGolden(t, "neutron", sb, ifaces, dumpLogicalTables(dump))
@@ -214,7 +216,10 @@ func TestDifferentialOVNController(t *testing.T) {
 	onlyMine = accepted.filter(onlyMine, "+")
 	t.Logf("ovn-controller: %d logical flows, lflow: %d; %d logical flows in SB; conj ids identical: %d",
 		len(theirs), len(mine), len(in.Flows), exactConj)
+	compareGroupsMeters(t, tr, groupDump, meterDump)
 	if dir := os.Getenv("LFLOW_DIFF_DIR"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "groups.txt"), []byte(groupDump), 0o644)
+		_ = os.WriteFile(filepath.Join(dir, "meters.txt"), []byte(meterDump), 0o644)
 		_ = os.WriteFile(filepath.Join(dir, "ovn-controller.txt"), []byte(strings.Join(a, "\n")+"\n"), 0o644)
 		_ = os.WriteFile(filepath.Join(dir, "lflow.txt"), []byte(strings.Join(b, "\n")+"\n"), 0o644)
 		_ = os.WriteFile(filepath.Join(dir, "dump.txt"), []byte(dump), 0o644)
@@ -349,4 +354,61 @@ func writeGolden(t *testing.T, name string, sb sbSnapshot, ifaces map[string]boo
 type goldenSnapshot struct {
 	SB     sbSnapshot      `json:"sb"`
 	Ifaces map[string]bool `json:"ifaces"`
+}
+
+var reGroupID = regexp.MustCompile(`^group_id=\d+,`)
+
+// compareGroupsMeters compares the groups and meters, ignoring their ids
+// (the flow comparison already checks which flow uses which).
+func compareGroupsMeters(t *testing.T, tr *Translator, groupDump, meterDump string) {
+	t.Helper()
+	var theirs, mine []string
+	for _, l := range strings.Split(groupDump, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "group_id=") {
+			theirs = append(theirs, reGroupID.ReplaceAllString(l, ""))
+		}
+	}
+	for _, g := range tr.Groups() {
+		mine = append(mine, reGroupID.ReplaceAllString(GroupText(g), ""))
+	}
+	sort.Strings(theirs)
+	sort.Strings(mine)
+	onlyA, onlyB := diffSorted(theirs, mine)
+	for _, l := range onlyA {
+		t.Errorf("group only in ovn-controller: %s", l)
+	}
+	for _, l := range onlyB {
+		t.Errorf("group only in lflow: %s", l)
+	}
+	t.Logf("groups: ovn-controller %d, lflow %d", len(theirs), len(mine))
+	theirs, mine = nil, nil
+	cur := ""
+	for _, l := range strings.Split(meterDump+"\n", "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "meter="):
+			_, rest, _ := strings.Cut(l, " ")
+			cur = rest
+		case l == "" && cur != "":
+			theirs = append(theirs, cur)
+			cur = ""
+		case cur != "":
+			cur += " " + l
+		}
+	}
+	for _, m := range tr.Meters() {
+		_, rest, _ := strings.Cut(MeterText(m), " ")
+		mine = append(mine, rest)
+	}
+	sort.Strings(theirs)
+	sort.Strings(mine)
+	onlyA, onlyB = diffSorted(theirs, mine)
+	for _, l := range onlyA {
+		t.Errorf("meter only in ovn-controller: %s", l)
+	}
+	for _, l := range onlyB {
+		t.Errorf("meter only in lflow: %s", l)
+	}
+	t.Logf("meters: ovn-controller %d, lflow %d", len(theirs), len(mine))
 }

@@ -1,6 +1,9 @@
 package lflow
 
 import (
+	"encoding/binary"
+	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -92,4 +95,61 @@ func buildMeter(id uint32, name string, rows map[string]Meter) (ofctrl.Meter, bo
 		m.Bands = conn.AppendDropBand(m.Bands, b.Rate, b.BurstSize)
 	}
 	return m, true
+}
+
+// Groups returns every group the current translation references.
+func (t *Translator) Groups() []ofctrl.Group {
+	var out []ofctrl.Group
+	for _, id := range sortedRefIDs(t.groupRefs) {
+		if g, ok := t.group(id); ok {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Meters returns every meter the current translation references and can
+// install (named meters need their Southbound Meter row).
+func (t *Translator) Meters() []ofctrl.Meter {
+	var out []ofctrl.Meter
+	for _, id := range sortedRefIDs(t.meterRefs) {
+		if m, ok := t.meter(id); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func sortedRefIDs(m map[uint32]int) []uint32 {
+	ids := make([]uint32, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+// MeterText formats m as `ovs-ofctl -O OpenFlow15 dump-meters` prints it,
+// on one line: "meter=1 pktps burst stats bands= type=drop rate=10
+// burst_size=5". Only drop bands (the only kind OVN uses) are decoded.
+func MeterText(m ofctrl.Meter) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "meter=%d", m.ID)
+	for _, f := range []struct {
+		bit  uint16
+		name string
+	}{{conn.MeterFlagKbps, "kbps"}, {conn.MeterFlagPktps, "pktps"}, {conn.MeterFlagBurst, "burst"}, {conn.MeterFlagStats, "stats"}} {
+		if m.Flags&f.bit != 0 {
+			sb.WriteString(" " + f.name)
+		}
+	}
+	sb.WriteString(" bands=")
+	for b := m.Bands; len(b) >= 16; b = b[16:] {
+		rate, burst := binary.BigEndian.Uint32(b[4:]), binary.BigEndian.Uint32(b[8:])
+		fmt.Fprintf(&sb, " type=drop rate=%d", rate)
+		if burst != 0 {
+			fmt.Fprintf(&sb, " burst_size=%d", burst)
+		}
+	}
+	return sb.String()
 }
