@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -122,7 +123,22 @@ func TestTunnelKnobsMatchRealController(t *testing.T) {
 			if err != nil {
 				return false, err
 			}
-			want = wantedPorts(PlanTunnels(cfg, remotes, Bridge{Name: "br-int", Ports: asPorts(before)}))
+			transition := PlanTunnels(cfg, remotes, Bridge{Name: "br-int", Ports: asPorts(before)})
+			want = wantedPorts(transition)
+			// Applying Remove then Add to what was there must give Want.
+			applied := map[string]ovsPort{}
+			for k, v := range before {
+				applied[k] = v
+			}
+			for _, name := range transition.Remove {
+				delete(applied, name)
+			}
+			for _, p := range transition.Add {
+				applied[p.Name] = ovsPort{Type: p.Type, Options: p.Options, ExternalIDs: p.ExternalIDs()}
+			}
+			if !reflect.DeepEqual(applied, want) {
+				return false, fmt.Errorf("plan is inconsistent: before+add-remove =\n%swant\n%s", describe(applied), describe(want))
+			}
 			fixpoint := PlanTunnels(cfg, remotes, Bridge{Name: "br-int", Ports: asPorts(got)})
 			stable = len(fixpoint.Add) == 0 && len(fixpoint.Remove) == 0
 			return reflect.DeepEqual(got, want) && stable && len(got) == step.count, nil

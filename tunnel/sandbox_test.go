@@ -211,7 +211,7 @@ func readPorts(hv *sandbox.Chassis) (tunnels, patches map[string]ovsPort, err er
 	}
 	bridgeOf := map[string]string{}
 	for _, b := range bridges {
-		for _, u := range b["ports"].([]string) {
+		for _, u := range asStrings(b["ports"]) {
 			bridgeOf[portByUUID[u]] = b["name"].(string)
 		}
 	}
