@@ -111,8 +111,10 @@ type PatchPlan struct {
 	// Add are the ends that do not exist yet.
 	Add []PatchPort
 	// Remove are stale patch ports (integration-bridge end and its peer).
-	// ovn-controller holds removals back for a short while after it starts,
-	// until its view of SB is complete; callers should do the same.
+	// ovn-controller holds removals back after it starts, until it has
+	// handled 20 engine updates and run for 10 s, so that a restart with a
+	// partial SB view does not cut provider traffic; callers should do the
+	// same (e.g. until the first full SB sync and a few seconds).
 	Remove []PortRef
 	// MissingBridges are bindings whose network maps to no existing bridge;
 	// l2gateway ones are errors, localnet ones are normal on chassis that
