@@ -99,13 +99,34 @@ type dbLister func(table string) ([]dbRow, error)
 func gatherInput(chassis string, sb, ovs dbLister) (*Input, error) {
 	in := &Input{Chassis: chassis, VIFs: map[string]uint16{}, PatchPorts: map[string]uint16{}, CTZones: map[string]uint16{}}
 	tables := map[string][]dbRow{}
-	for _, t := range []string{"Chassis", "Datapath_Binding", "Port_Binding", "Multicast_Group", "HA_Chassis_Group",
+	for _, t := range []string{"SB_Global", "Chassis", "Datapath_Binding", "Port_Binding", "Multicast_Group", "HA_Chassis_Group",
 		"HA_Chassis", "MAC_Binding", "FDB", "Static_MAC_Binding", "Encap"} {
 		rows, err := sb(t)
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", t, err)
 		}
 		tables[t] = rows
+	}
+	collectors, err := ovs("Flow_Sample_Collector_Set")
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range tables["SB_Global"] {
+		o := r.smap("options")
+		set, err := strconv.ParseUint(o["debug_drop_collector_set"], 10, 32)
+		if err != nil {
+			continue
+		}
+		// Only a collector set that exists (on br-int; the test has one
+		// bridge with collectors) enables sampling.
+		for _, cs := range collectors {
+			if cs.num("id") == set {
+				in.DropCollectorSet = uint32(set)
+			}
+		}
+		if v, err := strconv.ParseUint(o["debug_drop_domain_id"], 10, 32); err == nil && in.DropCollectorSet != 0 {
+			in.DropDomainID = uint32(v)
+		}
 	}
 	chassisName := map[string]string{}
 	for _, r := range tables["Chassis"] {

@@ -56,9 +56,10 @@ type Input struct {
 	StaticMACBindings []StaticMACBinding
 	FDBs              []FDB
 
-	// DropCollectorSet is SB_Global options:debug_drop_collector_set and
-	// DropDomainID options:debug_drop_domain_id; when the set is non-zero
-	// every default drop flow samples the packet first.
+	// DropCollectorSet is SB_Global options:debug_drop_collector_set when
+	// br-int has a Flow_Sample_Collector_Set row with that id (0
+	// otherwise), DropDomainID options:debug_drop_domain_id; when the set
+	// is non-zero every drop flow samples the packet first.
 	DropCollectorSet uint32
 	DropDomainID     uint32
 

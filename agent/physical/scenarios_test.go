@@ -176,6 +176,59 @@ var scenarios = []scenario{
 		minFlows: 20,
 		expect:   []string{"tun_id=0x800000/0x800000", "move:NXM_NX_TUN_ID[12..23]->NXM_NX_REG15[0..11]"},
 	},
+	{
+		// Port options: a VIF requested on another chassis, a VLAN
+		// pass-through provider network, an 802.1ad provider network with
+		// a nested container, an l2gateway port, a bridged redirect to a
+		// remote gateway, and drop sampling.
+		name:           "port-options",
+		encapType:      "geneve",
+		bridgeMappings: []string{"physnet1:br-phys", "physnet2:br-phys2"},
+		providers:      []string{"br-phys", "br-phys2"},
+		build: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			nb := c.MustNbctl
+			sbFakeChassis(t, c, "hv2", "geneve", "192.168.0.2")
+			nb("set", "NB_Global", ".", "options:debug_drop_collector_set=7", "options:debug_drop_domain_id=3")
+
+			nb("ls-add", "ls1")
+			addVIF(c, "ls1", "vm1", "00:00:00:00:01:01 10.0.0.11", "")
+			addVIF(c, "ls1", "vm9", "00:00:00:00:01:09 10.0.0.19", "")
+			nb("lsp-set-options", "vm9", "requested-chassis=hv2")
+			addLocalnet(c, "ls1", "ln-ls1", "physnet1", 0)
+			nb("lsp-set-options", "ln-ls1", "network_name=physnet1", "vlan-passthru=true")
+
+			nb("ls-add", "ls3")
+			addVIF(c, "ls3", "vm8", "00:00:00:00:03:08 10.3.0.8", "")
+			nb("lsp-add", "ls3", "c8", "vm8", "42", "--", "lsp-set-addresses", "c8", "00:00:00:00:03:18 10.3.0.18")
+			addLocalnet(c, "ls3", "ln-ls3", "physnet2", 300)
+			nb("lsp-set-options", "ln-ls3", "network_name=physnet2", "ethtype=802.11ad")
+			nb("lsp-add", "ls3", "l2gw", "--", "lsp-set-type", "l2gw", "l2gateway",
+				"--", "lsp-set-addresses", "l2gw", "unknown",
+				"--", "lsp-set-options", "l2gw", "network_name=physnet1", "l2gateway-chassis=hv1")
+
+			nb("lr-add", "lr3")
+			connect(c, "lr3", "ls3", "00:00:00:00:ff:31", "10.3.0.1/24")
+			nb("ls-add", "ext3")
+			connect(c, "lr3", "ext3", "00:00:00:00:ff:32", "172.18.0.1/24")
+			addLocalnet(c, "ext3", "ln-ext3", "physnet1", 0)
+			nb("lrp-set-gateway-chassis", "lr3-ext3", "hv2", "10")
+			nb("set", "Logical_Router_Port", "lr3-ext3", "options:redirect-type=bridged")
+		},
+		after: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			// ovn-controller samples drops only into a collector set that
+			// exists on br-int.
+			ch.MustVsctl("--", "--id=@br", "get", "Bridge", "br-int",
+				"--", "create", "Flow_Sample_Collector_Set", "id=7", "bridge=@br")
+		},
+		vifs: []string{"vm1", "vm9", "vm8"},
+		up:   []string{"vm1", "vm8", "l2gw"},
+		ready: func(ch *sandbox.Chassis) (bool, error) {
+			return hasInterfaces(ch, "patch", "ln-ls1", "ln-ls3", "l2gw")
+		},
+		minFlows: 60,
+		expect: []string{"push_vlan:0x88a8", "sample(probability=65535,collector_set_id=7",
+			"set_field:00:00:00:00:ff:32->eth_src"},
+	},
 }
 
 // addVIF adds a logical switch port with addresses and, when ps is not
