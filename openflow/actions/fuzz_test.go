@@ -70,6 +70,12 @@ func FuzzParse(f *testing.F) {
 			_, _ = acts.Encode(ep)
 			return
 		}
+		if hasEmptyFwdGroup(acts) {
+			// OVN formats fwd_group without child ports as "fwd_group();"
+			// or "fwd_group(liveness=\"true\", );", which it does not
+			// accept back; same here.
+			return
+		}
 		acts2, _, err := Parse(formatted, pp)
 		if err != nil {
 			t.Fatalf("%q formats as %q, which does not parse: %v", s, formatted, err)
@@ -81,4 +87,20 @@ func FuzzParse(f *testing.F) {
 			_ = ofacts.String()
 		}
 	})
+}
+
+func hasEmptyFwdGroup(acts Actions) bool {
+	for _, a := range acts {
+		switch a := a.(type) {
+		case *FwdGroup:
+			if len(a.ChildPorts) == 0 {
+				return true
+			}
+		case *Nest:
+			if hasEmptyFwdGroup(a.Nested) {
+				return true
+			}
+		}
+	}
+	return false
 }
