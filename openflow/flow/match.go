@@ -33,8 +33,8 @@ type matchEntry struct {
 	value, mask string
 }
 
-// nextMatchEntry decodes the entry at enc[off:] and returns it with the offset of the
-// following one.
+// nextMatchEntry decodes the entry at enc[off:] and returns it with the
+// offset of the following one.
 func nextMatchEntry(enc string, off int) (matchEntry, int) {
 	slot := Field(enc[off])<<8 | Field(enc[off+1])
 	n := int(enc[off+2])
@@ -71,13 +71,18 @@ func (m Match) lookup(slot Field) (value, mask string) {
 func (m *Match) Set(f Field, value []byte) { m.SetMasked(f, value, nil) }
 
 // SetUint matches the low 64 bits of f on value under mask (pass ^uint64(0)
-// for an exact match; a zero mask changes nothing).
+// for an exact match; a zero mask changes nothing). For tun_metadata it
+// sets a 4-byte option, the length ovn-controller maps; use SetMasked for
+// other lengths.
 func (m *Match) SetUint(f Field, value, mask uint64) {
 	var v, mk [8]byte
 	binary.BigEndian.PutUint64(v[:], value)
 	binary.BigEndian.PutUint64(mk[:], mask)
 	n := f.Bytes()
-	if f.VariableLength() || n > 8 {
+	switch {
+	case f.VariableLength():
+		n = 4
+	case n > 8:
 		n = 8
 	}
 	m.SetMasked(f, v[8-n:], mk[8-n:])
@@ -99,11 +104,9 @@ func (m *Match) Clear(f Field) {
 	m.update(f, nil, nil, true)
 }
 
-// ClearMasked stops matching on the bits of f selected by mask.
+// ClearMasked stops matching on the bits of f selected by mask (a nil
+// mask clears all of f).
 func (m *Match) ClearMasked(f Field, mask []byte) {
-	if mask == nil {
-		mask = []byte{}
-	}
 	m.update(f, nil, mask, true)
 }
 
@@ -247,7 +250,7 @@ func toSlots(f Field, v, m []byte) (ps slotPieces) {
 		mask := uint32(binary.BigEndian.Uint16(m)) & (vlanVIDMask | vlanCFI)
 		ps.addConv(FieldVLANTCI, 2, uint32(binary.BigEndian.Uint16(v))&mask, mask)
 	case FieldDLVLANPCP, FieldVLANPCP:
-		if v[0]&m[0] != v[0] || m[0] == 0 {
+		if m[0] == 0 {
 			return ps
 		}
 		ps.addConv(FieldVLANTCI, 2, uint32(v[0]&7)<<vlanPCPShift|vlanCFI, vlanPCPMask|vlanCFI)

@@ -349,3 +349,28 @@ func TestMatchSetGetEveryField(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchClear(t *testing.T) {
+	var m Match
+	m.SetUint(FieldTunMetadata(0), 0x10002, ^uint64(0))
+	m.SetUint(FieldDLVLAN, 5, ^uint64(0))
+	m.SetUint(FieldEthType, 0x800, ^uint64(0))
+	m.SetUint(FieldIPProto, 1, ^uint64(0))
+	m.SetUint(FieldICMPv4Type, 3, 0xff)
+	if got, want := m.String(), "icmp,tun_metadata0=0x10002,dl_vlan=5,icmp_type=3"; got != want {
+		t.Fatalf("String() = %q, want %q", got, want)
+	}
+	if v, _, _ := m.Get(FieldTunMetadata(0)); len(v) != 4 {
+		t.Errorf("SetUint on tun_metadata0 gave %d bytes, want 4", len(v))
+	}
+	m.ClearMasked(FieldTunMetadata(0), []byte{0xff, 0xff})
+	m.Clear(FieldDLVLAN)
+	m.ClearMasked(FieldICMPv4Type, nil)
+	if got, want := m.String(), "icmp,tun_metadata0=0x10000/0xffff0000"; got != want {
+		t.Errorf("after Clear: %q, want %q", got, want)
+	}
+	m.Clear(FieldTunMetadata(0))
+	if got, want := m.String(), "icmp"; got != want {
+		t.Errorf("after Clear: %q, want %q", got, want)
+	}
+}
