@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 )
@@ -531,13 +532,9 @@ func (f Field) HasHeader() bool {
 
 // ErrShortHeader and ErrUnknownHeader are returned by DecodeHeader.
 var (
-	ErrShortHeader   = errorString("flow: truncated NXM/OXM header")
-	ErrUnknownHeader = errorString("flow: unknown NXM/OXM field")
+	ErrShortHeader   = errors.New("flow: truncated NXM/OXM header")
+	ErrUnknownHeader = errors.New("flow: unknown NXM/OXM field")
 )
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
 
 // DecodeHeader reads one NXM/OXM header at the start of b. It returns the
 // field, whether a mask follows, the length of the value in bytes (the

@@ -15,6 +15,7 @@ func TestFlowString(t *testing.T) {
 		{Flow{Priority: DefaultPriority, Match: m}, "ip,reg14=0x1 actions=drop"},
 		{Flow{Table: 8, Priority: 100, Match: m, Cookie: 0xab}, "cookie=0xab, table=8, priority=100,ip,reg14=0x1 actions=drop"},
 		{Flow{Table: 1, Priority: 5}, "table=1, priority=5 actions=drop"},
+		{Flow{Priority: 5, Match: m, Actions: Actions{Output{Port: 3}, Output{Port: PortLocal}}}, "priority=5,ip,reg14=0x1 actions=output:3,LOCAL"},
 	} {
 		if got := c.f.String(); got != c.want {
 			t.Errorf("String() = %q, want %q", got, c.want)
