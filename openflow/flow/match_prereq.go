@@ -1,9 +1,12 @@
 package flow
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // ErrPrereq is wrapped by CheckPrereqs errors.
-var ErrPrereq = fmt.Errorf("flow: prerequisite not met")
+var ErrPrereq = errors.New("flow: prerequisite not met")
 
 // Conntrack state bits (OVS CS_*).
 const (
