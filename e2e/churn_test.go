@@ -3,6 +3,8 @@ package e2e
 import (
 	"testing"
 	"time"
+
+	"github.com/chassisd/chassisd/e2e/sandbox"
 )
 
 // TestChassisChurn: a third chassis joins (tunnels to it appear on the
@@ -95,5 +97,62 @@ func TestAgentRestartIsHitless(t *testing.T) {
 	}
 	if names, err := tp.Central.ChassisNames(); err != nil || len(names) != 2 {
 		t.Errorf("chassis after restart: %v, %v", names, err)
+	}
+}
+
+// TestTakeOverFromOVNController: a node runs the real ovn-controller; it is
+// stopped and the agent under test starts on the same OVS database with the
+// same system-id. Traffic between two VMs on that node and to a VM on
+// another node must not lose a packet, and nothing is registered twice.
+// (With the default agent this is an ovn-controller restart.)
+func TestTakeOverFromOVNController(t *testing.T) {
+	tp := NewTopology(t)
+	reference := sandbox.AgentSpec{Kind: sandbox.AgentOVNController}
+	hv1 := tp.AddNodeWithAgent("hv1", reference)
+	hv2 := tp.AddNodeWithAgent("hv2", reference)
+	ls := neutronNetwork(t, tp, "7a6e0000-0000-0000-0000-000000000001", "takeover", "1442")
+	neutronPort(t, tp, ls, "to-vm1", "fa:16:3e:7a:00:01", "192.168.101.11", "hv1")
+	neutronPort(t, tp, ls, "to-vm2", "fa:16:3e:7a:00:02", "192.168.101.12", "hv1")
+	neutronPort(t, tp, ls, "to-vm3", "fa:16:3e:7a:00:03", "192.168.101.13", "hv2")
+	must(t, tp.Central.WaitSync())
+	vm1 := hv1.AddVM("tovm1", "to-vm1", "fa:16:3e:7a:00:01", "192.168.101.11/24", 1442, "")
+	vm2 := hv1.AddVM("tovm2", "to-vm2", "fa:16:3e:7a:00:02", "192.168.101.12/24", 1442, "")
+	vm3 := hv2.AddVM("tovm3", "to-vm3", "fa:16:3e:7a:00:03", "192.168.101.13/24", 1442, "")
+	for _, dst := range []string{vm2.IP, vm3.IP} {
+		if err := vm1.PingEventually(dst, settle); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chassisBefore := tp.Central.MustSbctl("--bare", "--columns=_uuid", "find", "Chassis", "name=hv1")
+
+	// 75 requests = 15 s each, longer than the hand-over below takes.
+	local, err := vm1.StartPing(vm2.IP, 75)
+	must(t, err)
+	t.Cleanup(local.Kill)
+	remote, err := vm1.StartPing(vm3.IP, 75)
+	must(t, err)
+	t.Cleanup(remote.Kill)
+
+	must(t, hv1.StopAgent())
+	must(t, hv1.StartAgent(tp.Agent))
+	must(t, tp.Central.WaitPortUp("to-vm1", "hv1"))
+	must(t, tp.Central.WaitPortUp("to-vm2", "hv1"))
+	time.Sleep(5 * time.Second)
+	if !local.Running() || !remote.Running() {
+		t.Fatal("the background pings ended before the hand-over was done; raise their count")
+	}
+	for name, p := range map[string]*Pinger{"VM1 -> VM2 (same node)": local, "VM1 -> VM3 (tunnel)": remote} {
+		sent, received, err := p.Wait()
+		must(t, err)
+		t.Logf("%s across the hand-over to %s: %d sent, %d received", name, tp.Agent.Kind, sent, received)
+		if sent != 75 || received != sent {
+			t.Errorf("%s: hand-over lost packets: %d sent, %d received", name, sent, received)
+		}
+	}
+	if after := tp.Central.MustSbctl("--bare", "--columns=_uuid", "find", "Chassis", "name=hv1"); after != chassisBefore {
+		t.Errorf("Chassis hv1 was re-created (%s -> %s)", chassisBefore, after)
+	}
+	if names, err := tp.Central.ChassisNames(); err != nil || len(names) != 2 {
+		t.Errorf("chassis after the hand-over: %v, %v", names, err)
 	}
 }

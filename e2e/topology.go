@@ -164,6 +164,18 @@ func (tp *Topology) AddNode(name string, bridgeMappings ...string) *Node {
 
 // AddNodeWithEncap is AddNode with an explicit ovn-encap-type.
 func (tp *Topology) AddNodeWithEncap(name, encapType string, bridgeMappings ...string) *Node {
+	tp.t.Helper()
+	return tp.addNode(name, encapType, tp.AgentFor(len(tp.Nodes)), bridgeMappings)
+}
+
+// AddNodeWithAgent is AddNode with an explicit agent (e.g. the reference
+// ovn-controller on a node that a test later hands over to chassisd).
+func (tp *Topology) AddNodeWithAgent(name string, agent sandbox.AgentSpec, bridgeMappings ...string) *Node {
+	tp.t.Helper()
+	return tp.addNode(name, "geneve", agent, bridgeMappings)
+}
+
+func (tp *Topology) addNode(name, encapType string, agent sandbox.AgentSpec, bridgeMappings []string) *Node {
 	t := tp.t
 	t.Helper()
 	n := len(tp.Nodes) + 1
@@ -192,7 +204,7 @@ func (tp *Topology) AddNodeWithEncap(name, encapType string, bridgeMappings ...s
 		}
 	}
 	must(t, ch.Configure(name, node.UnderlayIP, encapType, bridgeMappings...))
-	must(t, ch.StartAgent(tp.AgentFor(n-1)))
+	must(t, ch.StartAgent(agent))
 	must(t, tp.Central.WaitChassis(name))
 	if err := sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
 		out, err := ch.Vsctl("list-br")
