@@ -8,7 +8,7 @@ hack/install-deps.sh
 export PATH="$PATH:/usr/local/go/bin"
 
 echo "== go vet"
-go vet ./...
+go vet -tags integration ./...
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [[ -n $unformatted ]]; then
@@ -22,4 +22,4 @@ echo "== go test"
 export CHASSISD_E2E=1
 # -p 2: the integration packages each start ovsdb-servers and
 # ovs-vswitchd; the CI machine has two cores.
-go test -count=1 -p 2 -timeout 45m "$@" ./...
+go test -count=1 -p 2 -timeout 45m -tags integration "$@" ./...
