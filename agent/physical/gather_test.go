@@ -254,7 +254,14 @@ func gatherInput(chassis string, sb, ovs dbLister) (*Input, error) {
 		pids := portIDs[name]
 		switch {
 		case r.smap("external_ids")["iface-id"] != "":
-			in.VIFs[r.smap("external_ids")["iface-id"]] = uint16(ofport)
+			id := r.smap("external_ids")["iface-id"]
+			in.VIFs[id] = uint16(ofport)
+			if mtu := r.num("mtu"); mtu != 0 {
+				if in.VIFMTU == nil {
+					in.VIFMTU = map[string]uint16{}
+				}
+				in.VIFMTU[id] = uint16(mtu)
+			}
 		case pids["ovn-chassis-id"] != "":
 			ch, ip, _ := strings.Cut(pids["ovn-chassis-id"], "@")
 			in.Tunnels = append(in.Tunnels, Tunnel{Chassis: ch, IP: ip, Type: r.str("type"), OFPort: uint16(ofport)})

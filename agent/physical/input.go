@@ -25,6 +25,14 @@ type Input struct {
 	// interface on br-int that has an ofport) to that ofport.
 	VIFs map[string]uint16
 
+	// VIFMTU maps a logical port to the MTU (Interface.mtu) of its local
+	// VIF; it sizes the path-MTU checks of multichassis ports.
+	VIFMTU map[string]uint16
+
+	// ActivatedPorts are the logical ports pinctrl has seen activated (a
+	// RARP arrived) on this chassis, for activation-strategy=rarp.
+	ActivatedPorts map[string]bool
+
 	// PatchPorts maps a localnet or l2gateway logical port to the ofport of
 	// the patch port created for it on br-int (patch-br-int-to-<lport>,
 	// external_ids ovn-localnet-port / ovn-l2gateway-port).

@@ -57,9 +57,12 @@ func (c *computer) portBinding(pb *PortBinding) {
 		c.localPort(pb, ld, ofport, tag, parent)
 	case accessLocalnet:
 		c.remoteViaLocalnet(pb, ld)
-	default:
-		c.remotePort(pb, ld, access)
+		c.enforceTunnelingForMultichassis(pb, ld)
+		return
 	}
+	// Remote ports, and local ones that also live on other chassis
+	// (multichassis), are tunnelled to those chassis.
+	c.remotePort(pb, ld, access)
 }
 
 // findOFPort finds the OpenFlow port of pb on this chassis: the parent's
@@ -146,6 +149,8 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 			pre.add(flow.PopVLAN{})
 		}
 	}
+	c.activationStrategy(pb, ofport, z)
+
 	var meta actionList
 	meta.ingressMetadata(pb, z)
 	if pb.Type == "localport" {

@@ -229,6 +229,43 @@ var scenarios = []scenario{
 		expect: []string{"push_vlan:0x88a8", "sample(probability=65535,collector_set_id=7",
 			"set_field:00:00:00:00:ff:32->eth_src"},
 	},
+	{
+		// Live migration: vm1 is bound here with hv2 as additional chassis,
+		// vm3 is bound on hv2 with this chassis as additional one (RARP
+		// activation); ls1 has a localnet port, so multichassis traffic
+		// to vm2 (on hv2) is tunnelled with path-MTU checks.
+		name:           "multichassis",
+		encapType:      "geneve",
+		bridgeMappings: []string{"physnet1:br-phys"},
+		providers:      []string{"br-phys"},
+		build: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			nb := c.MustNbctl
+			sbFakeChassis(t, c, "hv2", "geneve", "192.168.0.2")
+			nb("ls-add", "ls1")
+			addLocalnet(c, "ls1", "ln-ls1", "physnet1", 0)
+			addVIF(c, "ls1", "vm1", "00:00:00:00:01:01 10.0.0.11", "")
+			nb("lsp-set-options", "vm1", "requested-chassis=hv1,hv2")
+			addVIF(c, "ls1", "vm2", "00:00:00:00:01:02 10.0.0.12", "")
+			addVIF(c, "ls1", "vm3", "00:00:00:00:01:03 10.0.0.13", "")
+			nb("lsp-set-options", "vm3", "requested-chassis=hv2,hv1", "activation-strategy=rarp")
+			c.MustSbctl("lsp-bind", "vm2", "hv2")
+			c.MustSbctl("lsp-bind", "vm3", "hv2")
+		},
+		after: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			hv2 := strings.TrimSpace(c.MustSbctl("--bare", "--columns=_uuid", "find", "Chassis", "name=hv2"))
+			c.MustSbctl("set", "Port_Binding", "vm1", "additional_chassis="+hv2)
+		},
+		vifs: []string{"vm1", "vm3"},
+		up:   []string{"vm1"},
+		ready: func(ch *sandbox.Chassis) (bool, error) {
+			if ok, err := hasInterfaces(ch, "geneve", "hv2"); !ok || err != nil {
+				return ok, err
+			}
+			return hasInterfaces(ch, "patch", "ln-ls1")
+		},
+		minFlows: 40,
+		expect:   []string{"table=39, priority=110,", "check_pkt_larger(", "table=0, priority=1010,"},
+	},
 }
 
 // addVIF adds a logical switch port with addresses and, when ps is not
