@@ -62,6 +62,7 @@ func BenchmarkInstall100kFlowValues(b *testing.B) {
 		flows[i] = benchFlowValue(i, 0)
 	}
 	var ours, theirs, change time.Duration
+	var ourCPU, theirCPU, ourVS, theirVS time.Duration
 	bestOurs, bestTheirs := time.Duration(1<<62), time.Duration(1<<62)
 	for iter := 0; iter < b.N; iter++ {
 		b.StopTimer()
@@ -69,25 +70,32 @@ func BenchmarkInstall100kFlowValues(b *testing.B) {
 		sw.Ofctl("del-flows", "br-text")
 		b.StartTimer()
 		runOfctl := func() {
-			start := time.Now()
+			start, cpu0 := time.Now(), takeCPU(sw.VswitchdPID())
 			sw.Ofctl("--bundle", "add-flows", "br-text", file)
 			d := time.Since(start)
+			cl, vs := takeCPU(sw.VswitchdPID()).since(cpu0, true)
+			theirCPU, theirVS = theirCPU+cl, theirVS+vs
 			theirs += d
 			bestTheirs = min(bestTheirs, d)
 		}
 		if iter%2 == 1 {
 			runOfctl()
 		}
-		start := time.Now()
+		start, cpu0 := time.Now(), takeCPU(sw.VswitchdPID())
 		c := New(sw.Mgmt("br-int"), WithoutTLVMap(), WithDriftInterval(0), WithDecoder(FlowDecoder{}))
 		if err := c.Connect(ctx); err != nil {
 			b.Fatal(err)
 		}
+		connected := time.Since(start)
 		c.SetFlowValues(flows)
+		set := time.Since(start)
 		if err := c.Sync(ctx); err != nil {
 			b.Fatal(err)
 		}
+		b.Logf("round %d: connect %v, set %v, synced %v", iter, connected, set, time.Since(start))
 		d := time.Since(start)
+		cl, vs := takeCPU(sw.VswitchdPID()).since(cpu0, false)
+		ourCPU, ourVS = ourCPU+cl, ourVS+vs
 		ours += d
 		bestOurs = min(bestOurs, d)
 		if iter%2 == 0 {
@@ -110,5 +118,8 @@ func BenchmarkInstall100kFlowValues(b *testing.B) {
 	b.ReportMetric(theirs.Seconds()/N, "ofctl-s")
 	b.ReportMetric(ours.Seconds()/theirs.Seconds(), "ratio")
 	b.ReportMetric(bestOurs.Seconds()/bestTheirs.Seconds(), "ratio-best")
+	b.ReportMetric((ourCPU+ourVS).Seconds()/(theirCPU+theirVS).Seconds(), "ratio-cpu")
+	b.ReportMetric(ourCPU.Seconds()/N, "chassisd-cpu-s")
+	b.ReportMetric(theirCPU.Seconds()/N, "ofctl-cpu-s")
 	b.ReportMetric(float64(change.Microseconds())/1000/N, "change1pct-ms")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -189,6 +190,30 @@ func (c *Controller) flowEntry(f Flow) (flowKey, *desiredFlow) {
 	return k, d
 }
 
+// flowEntries is flowEntry for many flows, spread over the available CPUs.
+func (c *Controller) flowEntries(flows []Flow) ([]flowKey, []*desiredFlow) {
+	keys := make([]flowKey, len(flows))
+	entries := make([]*desiredFlow, len(flows))
+	workers := runtime.GOMAXPROCS(0)
+	if len(flows) < 4096 || workers < 2 {
+		workers = 1
+	}
+	chunk := (len(flows) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(flows); lo += chunk {
+		hi := min(lo+chunk, len(flows))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				keys[i], entries[i] = c.flowEntry(flows[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return keys, entries
+}
+
 // sameFlow reports whether d would install the same as prev.
 func sameFlow(prev, d *desiredFlow) bool {
 	return prev != nil && prev.flow.Cookie == d.flow.Cookie && bytes.Equal(prev.actions, d.actions)
@@ -291,11 +316,13 @@ func (c *Controller) Update(fn func(Txn)) uint64 {
 // that are new, changed or gone become pending, so a full recompute that
 // changes little costs little to sync.
 func (c *Controller) SetFlows(flows []Flow) uint64 {
+	// Encoding is pure: do it before taking the lock, on all cores.
+	keys, entries := c.flowEntries(flows)
 	return c.Update(func(Txn) {
 		old := c.desired
 		c.desired = make(map[flowKey]*desiredFlow, len(flows))
-		for _, f := range flows {
-			k, d := c.flowEntry(f)
+		for i := range flows {
+			k, d := keys[i], entries[i]
 			if prev := old[k]; sameFlow(prev, d) {
 				c.desired[k] = prev
 				continue

@@ -27,7 +27,7 @@ type Actions interface {
 
 // Decoder turns what the switch reports back into values, so that a dumped
 // flow is compared with a desired one by value, not by the switch's
-// byte layout.
+// byte layout. It must be safe for concurrent use.
 type Decoder interface {
 	DecodeMatch(oxm []byte) (Match, error)
 	DecodeActions(actions []byte) (Actions, error)

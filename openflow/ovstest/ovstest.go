@@ -390,6 +390,17 @@ func (s *Switch) logs() string {
 	return b.String()
 }
 
+// VswitchdPID is the process id of the running ovs-vswitchd (0 if stopped),
+// e.g. to read its CPU time in benchmarks.
+func (s *Switch) VswitchdPID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.vswitchd == nil || s.vswitchd.Process == nil {
+		return 0
+	}
+	return s.vswitchd.Process.Pid
+}
+
 // Logs returns the tail of the daemons' logs.
 func (s *Switch) Logs() string { return s.logs() }
 
