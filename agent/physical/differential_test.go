@@ -38,6 +38,8 @@ type scenario struct {
 	// expect are substrings that must occur in ovn-controller's dump: the
 	// features the scenario is meant to exercise.
 	expect []string
+	// expectRE are regular expressions that must match a line of the dump.
+	expectRE []string
 }
 
 // TestDifferentialOVNController builds topologies with the real ovn-northd
@@ -154,6 +156,11 @@ func runScenario(t *testing.T, sc scenario) {
 	for _, e := range sc.expect {
 		if !strings.Contains(all, e) {
 			t.Errorf("ovn-controller's dump lacks %q: the scenario does not exercise it", e)
+		}
+	}
+	for _, e := range sc.expectRE {
+		if !regexp.MustCompile("(?m)" + e).MatchString(all) {
+			t.Errorf("ovn-controller's dump has no line matching %q: the scenario does not exercise it", e)
 		}
 	}
 	if len(dump) < sc.minFlows {

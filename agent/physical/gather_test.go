@@ -175,7 +175,7 @@ func gatherInput(chassis string, sb, ovs dbLister) (*Input, error) {
 	for _, r := range tables["Datapath_Binding"] {
 		k := uint32(r.num("tunnel_key"))
 		dpKey[r.str("_uuid")] = k
-		allDP[k] = Datapath{UUID: r.str("_uuid"), TunnelKey: k, IsTransitSwitch: r.smap("other_config")["interconn-ts"] != ""}
+		allDP[k] = Datapath{UUID: r.str("_uuid"), TunnelKey: k, IsTransitSwitch: r.smap("external_ids")["interconn-ts"] != ""}
 	}
 	portName := map[string]string{}
 	for _, r := range tables["Port_Binding"] {

@@ -80,7 +80,7 @@ type Input struct {
 type Datapath struct {
 	UUID      string
 	TunnelKey uint32
-	// IsTransitSwitch is other_config:interconn-ts (OVN-IC): patch ports of
+	// IsTransitSwitch is external_ids:interconn-ts being set (OVN-IC): patch ports of
 	// its multicast groups are delivered locally.
 	IsTransitSwitch bool
 }

@@ -266,6 +266,41 @@ var scenarios = []scenario{
 		minFlows: 40,
 		expect:   []string{"table=39, priority=110,", "check_pkt_larger(", "table=0, priority=1010,"},
 	},
+	{
+		// OVN-IC: a transit switch with a local VIF and a remote port in
+		// another availability zone (chassis hv5, is-remote); this chassis
+		// is an interconnection gateway so it has a tunnel there.
+		name:      "interconnect",
+		encapType: "geneve",
+		build: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			nb := c.MustNbctl
+			if err := ch.SetExternalIDs(map[string]string{"ovn-is-interconn": "true"}); err != nil {
+				t.Fatal(err)
+			}
+			sbFakeChassis(t, c, "hv5", "geneve", "192.168.0.5")
+			c.MustSbctl("set", "Chassis", "hv5", "other_config:is-remote=true")
+			nb("ls-add", "ts1", "--", "set", "Logical_Switch", "ts1", "other_config:interconn-ts=ts1")
+			addVIF(c, "ts1", "vm1", "00:00:00:00:01:01 10.0.0.11", "")
+			nb("lsp-add", "ts1", "rp5", "--", "lsp-set-type", "rp5", "remote",
+				"--", "lsp-set-addresses", "rp5", "00:00:00:00:05:05 10.0.0.55",
+				"--", "lsp-set-options", "rp5", "requested-chassis=hv5")
+			nb("lr-add", "lr0")
+			connect(c, "lr0", "ts1", "00:00:00:00:ff:01", "10.0.0.1/24")
+		},
+		after: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			// ovn-ic would bind the remote port to its gateway chassis.
+			c.MustSbctl("lsp-bind", "rp5", "hv5")
+		},
+		vifs: []string{"vm1"},
+		up:   []string{"vm1"},
+		ready: func(ch *sandbox.Chassis) (bool, error) {
+			return hasInterfaces(ch, "geneve", "hv5")
+		},
+		minFlows: 20,
+		// Patch ports of a transit switch's groups are delivered locally.
+		expectRE: []string{`table=40, priority=100,reg15=0x8000,metadata=0x1 actions=.*set_field:0x3->reg15,resubmit\(,41\)`,
+			`table=39, priority=100,reg15=0x8000,metadata=0x1 actions=set_field:0x2->reg15,set_field:0x1/0xffffff->tun_id`},
+	},
 }
 
 // addVIF adds a logical switch port with addresses and, when ps is not
