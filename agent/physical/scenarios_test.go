@@ -301,6 +301,44 @@ var scenarios = []scenario{
 		expectRE: []string{`table=40, priority=100,reg15=0x8000,metadata=0x1 actions=.*set_field:0x3->reg15,resubmit\(,41\)`,
 			`table=39, priority=100,reg15=0x8000,metadata=0x1 actions=set_field:0x2->reg15,set_field:0x1/0xffffff->tun_id`},
 	},
+	{
+		// Hardware VTEP: a ramp switch port bound to a VXLAN gateway chassis
+		// with is-vtep, and an HA gateway port where this chassis is the
+		// lower-priority member (standby without BFD).
+		name:      "vtep-and-standby",
+		encapType: "geneve,vxlan",
+		build: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			nb := c.MustNbctl
+			sbFakeChassis(t, c, "vtep1", "vxlan", "192.168.0.9")
+			c.MustSbctl("set", "Chassis", "vtep1", "other_config:is-vtep=true")
+			sbFakeChassis(t, c, "hv2", "geneve", "192.168.0.2")
+			nb("ls-add", "ls1")
+			addVIF(c, "ls1", "vm1", "00:00:00:00:01:01 10.0.0.11", "")
+			nb("lsp-add", "ls1", "vtepp", "--", "lsp-set-type", "vtepp", "vtep",
+				"--", "lsp-set-addresses", "vtepp", "unknown",
+				"--", "lsp-set-options", "vtepp", "vtep-physical-switch=vtep1", "vtep-logical-switch=lsw0")
+			nb("lr-add", "lr0")
+			connect(c, "lr0", "ls1", "00:00:00:00:ff:01", "10.0.0.1/24")
+			nb("ls-add", "ls2")
+			connect(c, "lr0", "ls2", "00:00:00:00:ff:02", "10.1.0.1/24")
+			nb("lrp-set-gateway-chassis", "lr0-ls2", "hv1", "10")
+			nb("lrp-set-gateway-chassis", "lr0-ls2", "hv2", "20")
+		},
+		after: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			c.MustSbctl("lsp-bind", "vtepp", "vtep1")
+		},
+		vifs: []string{"vm1"},
+		up:   []string{"vm1"},
+		ready: func(ch *sandbox.Chassis) (bool, error) {
+			if ok, err := hasInterfaces(ch, "vxlan", "vtep1"); !ok || err != nil {
+				return ok, err
+			}
+			return hasInterfaces(ch, "geneve", "hv2")
+		},
+		minFlows: 25,
+		expect:   []string{"table=0, priority=110,", "bundle(eth_src,0,active_backup"},
+		expectRE: []string{`table=39, priority=100,.* actions=set_field:ANY->in_port,set_field:0x1/0xffffff->tun_id,output:`},
+	},
 }
 
 // addVIF adds a logical switch port with addresses and, when ps is not
