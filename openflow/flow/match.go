@@ -515,7 +515,9 @@ func (m Match) Fields() []Field {
 	var out []Field
 	for off := 0; off < len(m.enc); {
 		e, next := nextMatchEntry(m.enc, off)
-		out = append(out, e.slot)
+		if e.slot.Valid() {
+			out = append(out, e.slot)
+		}
 		off = next
 	}
 	return out

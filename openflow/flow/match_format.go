@@ -358,6 +358,15 @@ func (m Match) appendFields(b []byte) []byte {
 			b = append(b, ',')
 		}
 	}
+	for off, _ := findEntry(m.enc, fieldRawOXM); off < len(m.enc); {
+		e, next := nextMatchEntry(m.enc, off)
+		// OVS would print a field it knows by name; this package shows the
+		// entries it does not know as their OXM bytes.
+		b = append(b, "unknown_oxm="...)
+		b = appendOVSHex(b, e.rawTLV())
+		b = append(b, ',')
+		off = next
+	}
 	return b
 }
 

@@ -135,6 +135,7 @@ func (m Match) AppendOXMFields(b []byte) []byte {
 		e.putSlot(v, FieldCTTpDst, FieldCTTpDst)
 	}
 	e.putSlot(v, FieldMetadata, FieldMetadata)
+	e.b = m.appendRawOXM(e.b)
 
 	if defaultPT && !e.impliedEthernet {
 		// OVS puts an explicit Ethernet packet_type first when nothing
@@ -329,6 +330,17 @@ func DecodeOXMFields(b []byte) (Match, error) {
 	mb := matchBuilder{buf: stack[:0]}
 	for off := 0; off < len(b); {
 		f, masked, n, hl, err := DecodeHeader(b[off:])
+		if errors.Is(err, ErrUnknownHeader) {
+			// Keep what this package does not know, so the flow can still
+			// be compared, re-encoded and deleted.
+			total := 4 + int(b[off+3])
+			if off+total > len(b) {
+				return Match{}, fmt.Errorf("%w: unknown OXM entry of %d bytes at offset %d overruns %d", ErrBadMatch, total, off, len(b))
+			}
+			mb.appendRaw(b[off : off+total])
+			off += total
+			continue
+		}
 		if err != nil {
 			return Match{}, fmt.Errorf("%w at offset %d: %w", ErrBadMatch, off, err)
 		}
@@ -361,4 +373,36 @@ func (m Match) Canonical() Match {
 		return m
 	}
 	return c
+}
+
+// fieldRawOXM is the slot of OXM entries DecodeOXMFields does not know. It
+// sorts after every real slot, so raw entries stay last, in wire order.
+// The entry holds the whole TLV split over its value and mask halves (with
+// one zero byte of padding when its length is odd).
+const fieldRawOXM Field = 0xffff
+
+func (mb *matchBuilder) appendRaw(tlv []byte) {
+	n := (len(tlv) + 1) / 2
+	mb.buf = append(mb.buf, byte(fieldRawOXM>>8), byte(fieldRawOXM&0xff), byte(n))
+	mb.buf = append(mb.buf, tlv...)
+	if len(tlv)%2 != 0 {
+		mb.buf = append(mb.buf, 0)
+	}
+}
+
+// rawTLV returns the TLV kept in a raw entry.
+func (e matchEntry) rawTLV() string {
+	tlv := e.value + e.mask
+	return tlv[:4+int(tlv[3])]
+}
+
+// appendRawOXM appends the unknown entries kept by DecodeOXMFields.
+func (m Match) appendRawOXM(b []byte) []byte {
+	start, _ := findEntry(m.enc, fieldRawOXM)
+	for off := start; off < len(m.enc); {
+		e, next := nextMatchEntry(m.enc, off)
+		b = append(b, e.rawTLV()...)
+		off = next
+	}
+	return b
 }

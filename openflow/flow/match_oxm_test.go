@@ -84,9 +84,10 @@ func TestDecodeMatchErrors(t *testing.T) {
 		"00010003 00000000",        // length below the header
 		"0001000c 80000004 000000", // padding missing
 		"0001000c 80000005 00000001 0000000000000000", // entry overruns the match
-		"00010008 7f000000",                           // unknown class
 		"0001000c 80000003 000001 00 00000000",        // in_port with 3 bytes
-		"0001000c ffff0004 00002320 00000000",         // experimenter field unknown
+		"0001000c ffff0004 00002320 00000000",         // NXOXM dp_hash without a value
+		"0001000c 7f000008 00000000 00000000",         // unknown entry overruns the match
+		"00010008 ffff0003",                           // experimenter header cut short
 	} {
 		b, _ := hex.DecodeString(stripSpacesForTest(h))
 		if m, n, err := DecodeMatch(b); err == nil {
@@ -161,5 +162,35 @@ func BenchmarkDecodeMatch(b *testing.B) {
 		if _, _, err := DecodeMatch(raw); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Entries of fields the registry does not know are kept as they are, so a
+// foreign flow still compares, re-encodes and can be deleted.
+func TestDecodeMatchKeepsUnknownEntries(t *testing.T) {
+	// reg0=0x1 (as OVS sends it: xreg0), then NSH spi (experimenter
+	// 0x005ad650) and an unknown basic-class field with an odd length.
+	in := "0001 0029 8001 0110 00000001 00000000 ffffffff 00000000" +
+		" ffff 0808 005ad650 00000001" + " 8000 7e01 05" + " 000000 0000 0000"
+	b, _ := hex.DecodeString(stripSpacesForTest(in))
+	m, n, err := DecodeMatch(b)
+	if err != nil || n != len(b) {
+		t.Fatalf("DecodeMatch = %d, %v", n, err)
+	}
+	if got, want := m.String(), "reg0=0x1,unknown_oxm=0xffff0808005ad65000000001,unknown_oxm=0x80007e0105"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	if got := m.AppendOXM(nil); !bytes.Equal(got, b) {
+		t.Errorf("re-encoded\n got % x\nwant % x", got, b)
+	}
+	if fs := m.Fields(); len(fs) != 1 || fs[0] != FieldReg(0) {
+		t.Errorf("Fields() = %v", fs)
+	}
+	m.SetUint(FieldReg(15), 2, ^uint64(0))
+	if got, want := m.String(), "reg0=0x1,reg15=0x2,unknown_oxm=0xffff0808005ad65000000001,unknown_oxm=0x80007e0105"; got != want {
+		t.Errorf("after SetUint: %q, want %q", got, want)
+	}
+	if c := m.Canonical(); !c.Equal(m) {
+		t.Errorf("Canonical %q differs from %q", c, m)
 	}
 }
