@@ -377,3 +377,28 @@ func TestFlushCTZones(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Meters as the agent builds them (OVN's set_meter and Meter rows) must
+// read back equal, or every reconcile would rewrite them.
+func TestMeterFlagsReadBackEqual(t *testing.T) {
+	sw, ctx := start(t)
+	meters := []Meter{
+		{ID: 1, Flags: conn.MeterFlagKbps | conn.MeterFlagStats, Bands: conn.AppendDropBand(nil, 1000, 0)},
+		{ID: 2, Flags: conn.MeterFlagPktps | conn.MeterFlagStats | conn.MeterFlagBurst, Bands: conn.AppendDropBand(nil, 10, 5)},
+		{ID: 3, Flags: conn.MeterFlagKbps | conn.MeterFlagBurst | conn.MeterFlagStats, Bands: conn.AppendDropBand(nil, 2000, 100)},
+		{ID: 4, Flags: conn.MeterFlagPktps, Bands: conn.AppendDropBand(conn.AppendDropBand(nil, 10, 0), 20, 0)},
+	}
+	put := func(t Txn) {
+		for _, m := range meters {
+			t.PutMeter(m)
+		}
+	}
+	c := connect(t, ctx, sw)
+	c.Update(put)
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.CheckDrift(ctx); err != nil || n != 0 {
+		t.Fatalf("meters read back differently: drift %d, %v\n%s", n, err, sw.Ofctl("dump-meters", "br-int"))
+	}
+}

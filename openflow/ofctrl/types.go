@@ -203,7 +203,23 @@ func anyAsNone(v, any uint32) uint32 {
 	return v
 }
 
+// canonicalMeter is the comparable form of a meter. Without the burst flag
+// a band's burst size means nothing, and OVS reports it equal to the rate:
+// it is zeroed on both sides.
 func canonicalMeter(m *Meter) []byte {
 	b := binary.BigEndian.AppendUint16(nil, m.Flags)
-	return append(b, m.Bands...)
+	start := len(b)
+	b = append(b, m.Bands...)
+	if m.Flags&conn.MeterFlagBurst != 0 {
+		return b
+	}
+	for bands := b[start:]; len(bands) >= 12; {
+		n := int(binary.BigEndian.Uint16(bands[2:]))
+		if n < 12 || n > len(bands) {
+			break
+		}
+		binary.BigEndian.PutUint32(bands[8:], 0)
+		bands = bands[n:]
+	}
+	return b
 }
