@@ -218,16 +218,16 @@ func (t *Translator) considerDP(ls *lflowState, dp *Datapath, pa *parsedActions)
 		}
 		if len(m.Conjunctions) == 0 {
 			if plain == nil {
-				plain = &contrib{lflow: f.UUID, cookie: cookie, actions: ofacts}
+				plain = &contrib{source: f.UUID, cookie: cookie, actions: ofacts}
 			}
-			t.addFlow(ls, ptable, uint16(f.Priority), fm, plain)
+			t.addFlow(&ls.out, ptable, uint16(f.Priority), fm, plain)
 			continue
 		}
 		conj := make(flow.Actions, len(m.Conjunctions))
 		for i, c := range m.Conjunctions {
 			conj[i] = c.Action()
 		}
-		t.addFlow(ls, ptable, uint16(f.Priority), fm, &contrib{lflow: f.UUID, actions: conj, conj: true})
+		t.addFlow(&ls.out, ptable, uint16(f.Priority), fm, &contrib{source: f.UUID, actions: conj, conj: true})
 	}
 }
 

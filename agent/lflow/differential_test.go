@@ -117,12 +117,26 @@ func neutronTopology(t *testing.T, c *sandbox.Central) {
 	nb("copp-add", "copp0", "dhcpv4-opts", "copp-meter")
 	nb("ls-copp-add", "copp0", "sw0")
 	nb("lr-copp-add", "copp0", "lr0")
+
+	// Static MAC bindings (one overriding learnt ones).
+	nb("static-mac-binding-add", "lrp-pub", "172.24.4.50", "00:00:00:00:aa:50")
+	nb("static-mac-binding-add", "lrp-pub", "172.24.4.51", "00:00:00:00:aa:51")
+	smb := c.MustNbctl("--bare", "--columns=_uuid", "find", "Static_MAC_Binding", `ip="172.24.4.51"`)
+	nb("set", "Static_MAC_Binding", smb, "override_dynamic_mac=true")
+	// A port with port security but no IP, one with a subnet, one with
+	// IPv6 only.
+	nb("lsp-add", "sw0", "vm5")
+	nb("lsp-set-addresses", "vm5", "fa:16:3e:00:00:15")
+	nb("lsp-set-port-security", "vm5", "fa:16:3e:00:00:15", "fa:16:3e:00:00:25 10.0.0.0/24 10.0.0.99/24")
+	nb("lsp-add", "sw0", "vm6")
+	nb("lsp-set-addresses", "vm6", "unknown")
+	nb("lsp-set-port-security", "vm6", "fa:16:3e:00:00:16 fd00::16 fd00:1::/64")
 }
 
 var sbTables = []string{
 	"Chassis", "HA_Chassis", "HA_Chassis_Group", "Datapath_Binding", "Port_Binding",
 	"Logical_DP_Group", "Multicast_Group", "Address_Set", "Port_Group", "Chassis_Template_Var",
-	"Meter", "Meter_Band", "Logical_Flow",
+	"Meter", "Meter_Band", "Logical_Flow", "MAC_Binding", "Static_MAC_Binding", "FDB",
 }
 
 func readSB(t *testing.T, c *sandbox.Central) sbSnapshot {
@@ -142,8 +156,9 @@ func readSB(t *testing.T, c *sandbox.Central) sbSnapshot {
 	return sb
 }
 
-// TestDifferentialOVNController compares the logical-pipeline flows
-// (tables 8..36 and 42..63) of the real ovn-controller with this package's
+// TestDifferentialOVNController compares the flows of the real
+// ovn-controller in the tables this package fills (logical pipelines, MAC
+// bindings, FDB, port security; see dumpLogicalTables) with this package's
 // translation of the same Southbound database.
 func TestDifferentialOVNController(t *testing.T) {
 	if testing.Short() {
@@ -164,13 +179,22 @@ func TestDifferentialOVNController(t *testing.T) {
 	ifaces := map[string]bool{}
 	c := central
 	c.MustSbctl("lsp-bind", "vm4", "hv2")
-	for _, p := range []string{"vm1", "vm2", "meta", "vm3"} {
+	// Learnt rows written the way pinctrl writes them.
+	sw0 := c.MustSbctl("--bare", "--columns=_uuid", "find", "Datapath_Binding", "external_ids:name=sw0")
+	lr0 := c.MustSbctl("--bare", "--columns=_uuid", "find", "Datapath_Binding", "external_ids:name=lr0")
+	c.MustSbctl("create", "MAC_Binding", "logical_port=lrp-pub", "ip=172.24.4.60", "mac=\"00:00:00:00:aa:60\"", "datapath="+lr0)
+	c.MustSbctl("create", "MAC_Binding", "logical_port=lrp0", "ip=\"fd00::99\"", "mac=\"00:00:00:00:aa:99\"", "datapath="+lr0)
+	c.MustSbctl("create", "MAC_Binding", "logical_port=lrp-pub", "ip=172.24.4.51", "mac=\"00:00:00:00:bb:51\"", "datapath="+lr0)
+	swKey := c.MustSbctl("--bare", "--columns=tunnel_key", "find", "Datapath_Binding", "external_ids:name=sw0")
+	_ = sw0
+	c.MustSbctl("create", "FDB", "mac=\"00:00:00:00:cc:01\"", "dp_key="+swKey, "port_key=1")
+	for _, p := range []string{"vm1", "vm2", "meta", "vm3", "vm5", "vm6"} {
 		if err := ch.AddVIF(p, "dummy", p); err != nil {
 			t.Fatal(err)
 		}
 		ifaces[p] = true
 	}
-	for _, p := range []string{"vm1", "vm2", "vm3"} {
+	for _, p := range []string{"vm1", "vm2", "vm3", "vm5", "vm6"} {
 		if err := central.WaitPortUp(p, "hv1"); err != nil {
 			t.Fatal(err)
 		}

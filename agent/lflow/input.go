@@ -54,6 +54,7 @@ func (d *Datapath) IsSwitch() bool {
 // PortBinding is one Port_Binding row with the chassis-specific facts the
 // translation needs.
 type PortBinding struct {
+	UUID      string // Port_Binding _uuid (cookie of its port security flows)
 	Name      string // logical_port
 	Datapath  string // Datapath_Binding _uuid
 	TunnelKey uint32
@@ -70,7 +71,8 @@ type PortBinding struct {
 	// whose group includes this chassis).
 	Related bool
 	// MACs is the mac column ("MAC IP..." entries) and PortSecurity the
-	// port_security column, for the port security tables.
+	// port_security column; a Resident VIF's port security fills tables
+	// 73-75.
 	MACs         []string
 	PortSecurity []string
 }
@@ -112,6 +114,10 @@ type Input struct {
 	CollectorSetIDs map[uint32]bool
 	// Meters are the Southbound Meter rows, by name.
 	Meters map[string]Meter
+	// MACBindings are the MAC_Binding and Static_MAC_Binding rows.
+	MACBindings []MACBinding
+	// FDBs are the FDB rows.
+	FDBs []FDB
 }
 
 // Meter is one Southbound Meter row.

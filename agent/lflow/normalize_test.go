@@ -21,8 +21,9 @@ var (
 	reMeter   = regexp.MustCompile(`meter:(\d+)|meter_id=(\d+)`)
 )
 
-// dumpLogicalTables keeps the flows of the logical pipelines (tables 8..36
-// and 42..63) of an `ovs-ofctl dump-flows --no-stats` output.
+// dumpLogicalTables keeps the flows this package produces of an `ovs-ofctl
+// dump-flows --no-stats` output: the logical pipelines (tables 8..36 and
+// 42..63), MAC bindings (66, 67), FDB (71, 72) and port security (73..75).
 func dumpLogicalTables(dump string) []string {
 	var out []string
 	for _, line := range strings.Split(dump, "\n") {
@@ -46,7 +47,9 @@ func dumpLogicalTables(dump string) []string {
 	return out
 }
 
-func isLogicalTable(tbl int) bool { return (tbl >= 8 && tbl <= 36) || (tbl >= 42 && tbl <= 63) }
+func isLogicalTable(tbl int) bool {
+	return (tbl >= 8 && tbl <= 36) || (tbl >= 42 && tbl <= 63) || tbl == 66 || tbl == 67 || (tbl >= 71 && tbl <= 75)
+}
 
 func normalizeFlows(lines []string) []string {
 	// Name each conj id after its conj_id flow, without the id itself.

@@ -171,7 +171,7 @@ func buildInput(sb sbSnapshot, chassisName string, ifaces map[string]bool) (*Inp
 	byName := map[string]*pbInfo{}
 	for _, r := range sb["Port_Binding"] {
 		pb := &PortBinding{
-			Name: r.str("logical_port"), Datapath: r.str("datapath"), TunnelKey: uint32(r.int("tunnel_key")),
+			UUID: r.str("_uuid"), Name: r.str("logical_port"), Datapath: r.str("datapath"), TunnelKey: uint32(r.int("tunnel_key")),
 			Type: r.str("type"), Chassis: chassisNames[r.str("chassis")],
 			MACs: r.strs("mac"), PortSecurity: r.strs("port_security"),
 		}
@@ -278,6 +278,16 @@ func buildInput(sb sbSnapshot, chassisName string, ifaces map[string]bool) (*Inp
 			mt.Bands = append(mt.Bands, MeterBand{Rate: uint32(bands[b].int("rate")), BurstSize: uint32(bands[b].int("burst_size"))})
 		}
 		in.Meters[mt.Name] = mt
+	}
+	for _, r := range sb["MAC_Binding"] {
+		in.MACBindings = append(in.MACBindings, MACBinding{UUID: r.str("_uuid"), LogicalPort: r.str("logical_port"), IP: r.str("ip"), MAC: r.str("mac")})
+	}
+	for _, r := range sb["Static_MAC_Binding"] {
+		in.MACBindings = append(in.MACBindings, MACBinding{UUID: r.str("_uuid"), LogicalPort: r.str("logical_port"), IP: r.str("ip"), MAC: r.str("mac"),
+			Static: true, OverrideDynamicMAC: r.str("override_dynamic_mac") == "true"})
+	}
+	for _, r := range sb["FDB"] {
+		in.FDBs = append(in.FDBs, FDB{UUID: r.str("_uuid"), MAC: r.str("mac"), DPKey: uint32(r.int("dp_key")), PortKey: uint32(r.int("port_key"))})
 	}
 	for _, r := range sb["Logical_Flow"] {
 		f := LogicalFlow{

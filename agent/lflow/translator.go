@@ -48,7 +48,7 @@ type flowKey struct {
 
 // contrib is one logical flow's contribution to a desired flow.
 type contrib struct {
-	lflow   string
+	source  string // Logical_Flow UUID, or another row's (see extra.go)
 	cookie  uint64
 	actions flow.Actions
 	conj    bool // actions are only conjunction() actions
@@ -113,6 +113,8 @@ type Translator struct {
 	groupsDirty            map[uint32]struct{}
 	metersDirty            map[uint32]struct{}
 
+	extra extraState
+
 	// logged remembers the flows whose failure was logged, with the text
 	// that failed, so each failure is logged once.
 	logged map[string]string
@@ -148,6 +150,7 @@ func (t *Translator) reset() {
 	t.collectors = map[uint32]bool{}
 	t.meterRows = map[string]Meter{}
 	t.deps = map[depKey]map[string]struct{}{}
+	t.resetExtra()
 	if t.table == nil {
 		t.table = map[flowKey]*desired{}
 		t.dirty = map[flowKey]flow.Match{}
@@ -216,6 +219,15 @@ func (t *Translator) Full(in *Input) {
 	for name := range t.pgRaw {
 		t.rebuildPortGroup(name)
 	}
+	for i := range in.MACBindings {
+		b := in.MACBindings[i]
+		t.extra.macBindings[b.UUID] = &b
+	}
+	for i := range in.FDBs {
+		f := in.FDBs[i]
+		t.extra.fdbs[f.UUID] = &f
+	}
+	t.recomputeExtra()
 	flows := make([]LogicalFlow, len(in.Flows))
 	copy(flows, in.Flows)
 	sort.Slice(flows, func(i, j int) bool { return flows[i].UUID < flows[j].UUID })
@@ -292,23 +304,7 @@ func (t *Translator) addDep(ls *lflowState, k depKey) {
 
 // remove takes back everything ls contributed.
 func (t *Translator) remove(ls *lflowState) {
-	for _, o := range ls.out {
-		d := t.table[o.key]
-		if d == nil {
-			continue
-		}
-		for i, c := range d.contribs {
-			if c == o.c {
-				d.contribs = append(d.contribs[:i], d.contribs[i+1:]...)
-				break
-			}
-		}
-		if len(d.contribs) == 0 {
-			delete(t.table, o.key)
-		}
-		t.dirty[o.key] = d.match
-	}
-	ls.out = nil
+	t.removeOut(&ls.out)
 	for _, r := range ls.conjs {
 		t.conj.free(r.start, r.n)
 	}
@@ -351,23 +347,45 @@ func (t *Translator) ref(refs map[uint32]int, dirty map[uint32]struct{}, id uint
 	refs[id]++
 }
 
-// addFlow links a contribution into the desired table.
-func (t *Translator) addFlow(ls *lflowState, table uint8, prio uint16, m flow.Match, c *contrib) {
+// removeOut takes the contributions in *out out of the desired table.
+func (t *Translator) removeOut(out *[]outRef) {
+	for _, o := range *out {
+		d := t.table[o.key]
+		if d == nil {
+			continue
+		}
+		for i, c := range d.contribs {
+			if c == o.c {
+				d.contribs = append(d.contribs[:i], d.contribs[i+1:]...)
+				break
+			}
+		}
+		if len(d.contribs) == 0 {
+			delete(t.table, o.key)
+		}
+		t.dirty[o.key] = d.match
+	}
+	*out = nil
+}
+
+// addFlow links a contribution into the desired table and records it in
+// *out. c.source identifies the Southbound row that produced it.
+func (t *Translator) addFlow(out *[]outRef, table uint8, prio uint16, m flow.Match, c *contrib) {
 	k := flowKey{table, prio, m.Key()}
 	d := t.table[k]
 	if d == nil {
 		d = &desired{table: table, prio: prio, match: m}
 		t.table[k] = d
 	} else if !c.conj {
-		// ofctrl_add_flow drops a duplicate from the same logical flow.
+		// ofctrl_add_flow drops a duplicate from the same row.
 		for _, o := range d.contribs {
-			if o.lflow == c.lflow && !o.conj {
+			if o.source == c.source && !o.conj {
 				return
 			}
 		}
 	}
 	d.contribs = append(d.contribs, c)
-	ls.out = append(ls.out, outRef{k, c})
+	*out = append(*out, outRef{k, c})
 	t.dirty[k] = m
 }
 
@@ -463,12 +481,14 @@ func (t *Translator) PutDatapath(d Datapath) {
 		keys = append(keys, t.relatedChangeKeys()...)
 	}
 	t.reprocess(keys...)
+	t.recomputeExtra()
 }
 
 // DeleteDatapath removes a datapath.
 func (t *Translator) DeleteDatapath(uuid string) {
 	delete(t.datapaths, uuid)
 	t.reprocess(append(t.relatedChangeKeys(), depKey{depDatapath, uuid})...)
+	t.recomputeExtra()
 }
 
 // relatedChangeKeys rebuilds the related ports and port groups and returns
@@ -496,12 +516,14 @@ func (t *Translator) PutPort(p PortBinding) {
 		keys = append(keys, t.relatedChangeKeys()...)
 	}
 	t.reprocess(keys...)
+	t.recomputeExtra()
 }
 
 // DeletePort removes a Port_Binding.
 func (t *Translator) DeletePort(name string) {
 	delete(t.ports, name)
 	t.reprocess(append(t.relatedChangeKeys(), depKey{depPort, name})...)
+	t.recomputeExtra()
 }
 
 // PutMulticastGroup adds or replaces a Multicast_Group.
@@ -537,8 +559,9 @@ func (t *Translator) SetTemplateVars(vars map[string]string) {
 	t.reprocess(keys...)
 }
 
-// Sources returns the UUIDs of the logical flows that produced the OpenFlow
-// flow with this identity, in contribution order.
+// Sources returns the UUIDs of the Southbound rows (logical flows, MAC
+// bindings, FDB entries, port bindings, load balancers) that produced the
+// OpenFlow flow with this identity, in contribution order.
 func (t *Translator) Sources(table uint8, priority uint16, m flow.Match) []string {
 	d := t.table[flowKey{table, priority, m.Key()}]
 	if d == nil {
@@ -546,7 +569,7 @@ func (t *Translator) Sources(table uint8, priority uint16, m flow.Match) []strin
 	}
 	out := make([]string, 0, len(d.contribs))
 	for _, c := range d.contribs {
-		out = append(out, c.lflow)
+		out = append(out, c.source)
 	}
 	return out
 }

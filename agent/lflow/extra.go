@@ -1,0 +1,244 @@
+package lflow
+
+import (
+	"net"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/chassisd/chassisd/openflow/actions"
+	"github.com/chassisd/chassisd/openflow/flow"
+)
+
+// The tables lflow.c fills from Southbound rows other than Logical_Flow:
+// MAC_Binding and Static_MAC_Binding (66, 67), FDB (71, 72) and the port
+// security of the ports bound here (73, 74, 75). Each row is a source of
+// flows like a logical flow, with its own cookie (first 32 bits of its
+// UUID) and entry in Sources.
+
+// MACBinding is a MAC_Binding row, or with Static set a Static_MAC_Binding
+// row (then OverrideDynamicMAC picks priority 150 over 50).
+type MACBinding struct {
+	UUID               string
+	LogicalPort        string
+	IP                 string
+	MAC                string
+	Static             bool
+	OverrideDynamicMAC bool
+}
+
+// FDB is one FDB row.
+type FDB struct {
+	UUID    string
+	MAC     string
+	DPKey   uint32
+	PortKey uint32
+}
+
+const (
+	mlfLookupMAC    = 1 << 6
+	mlfLookupFDB    = 1 << 8
+	mlfCheckPortSec = 1 << 12
+
+	tableChkInPortSecND = 74
+)
+
+var (
+	regFlags   = flow.FieldReg(10)
+	regInport  = flow.FieldReg(14)
+	regOutport = flow.FieldReg(15)
+)
+
+// extraState is what the translator keeps for the non-lflow sources.
+type extraState struct {
+	macBindings map[string]*MACBinding
+	fdbs        map[string]*FDB
+	out         map[string]*[]outRef // by source id
+}
+
+func sourceID(kind, id string) string { return kind + ":" + id }
+
+func (t *Translator) resetExtra() {
+	t.extra = extraState{
+		macBindings: map[string]*MACBinding{},
+		fdbs:        map[string]*FDB{},
+		out:         map[string]*[]outRef{},
+	}
+}
+
+func (t *Translator) extraOut(id string) *[]outRef {
+	o := t.extra.out[id]
+	if o == nil {
+		o = new([]outRef)
+		t.extra.out[id] = o
+	}
+	return o
+}
+
+func (t *Translator) dropExtra(id string) {
+	if o := t.extra.out[id]; o != nil {
+		t.removeOut(o)
+		delete(t.extra.out, id)
+	}
+}
+
+// recomputeExtra recomputes every non-lflow source; they depend on port
+// and datapath locality, which change rarely compared with their number.
+func (t *Translator) recomputeExtra() {
+	for id, o := range t.extra.out {
+		t.removeOut(o)
+		delete(t.extra.out, id)
+	}
+	for _, u := range sortedKeys(t.extra.macBindings) {
+		t.considerMACBinding(t.extra.macBindings[u])
+	}
+	for _, u := range sortedKeys(t.extra.fdbs) {
+		t.considerFDB(t.extra.fdbs[u])
+	}
+	names := make([]string, 0, len(t.ports))
+	for n := range t.ports {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t.considerPortSec(t.ports[n])
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// PutMACBinding adds or replaces a MAC_Binding or Static_MAC_Binding row.
+func (t *Translator) PutMACBinding(b MACBinding) {
+	t.extra.macBindings[b.UUID] = &b
+	t.considerMACBinding(&b)
+}
+
+// DeleteMACBinding removes a MAC_Binding or Static_MAC_Binding row.
+func (t *Translator) DeleteMACBinding(uuid string) {
+	delete(t.extra.macBindings, uuid)
+	t.dropExtra(sourceID("mb", uuid))
+}
+
+// PutFDB adds or replaces an FDB row.
+func (t *Translator) PutFDB(f FDB) {
+	t.extra.fdbs[f.UUID] = &f
+	t.considerFDB(&f)
+}
+
+// DeleteFDB removes an FDB row.
+func (t *Translator) DeleteFDB(uuid string) {
+	delete(t.extra.fdbs, uuid)
+	t.dropExtra(sourceID("fdb", uuid))
+}
+
+func exact(m *flow.Match, f flow.Field, v uint64) { m.SetUint(f, v, ^uint64(0)) }
+
+func setFlag(bit uint64, on bool) flow.SetField {
+	v := uint64(0)
+	if on {
+		v = bit
+	}
+	return flow.SetFieldMasked(regFlags, v, bit)
+}
+
+// considerMACBinding is consider_neighbor_flow.
+func (t *Translator) considerMACBinding(b *MACBinding) {
+	id := sourceID("mb", b.UUID)
+	t.dropExtra(id)
+	pb := t.ports[b.LogicalPort]
+	if pb == nil {
+		return
+	}
+	dp := t.datapaths[pb.Datapath]
+	if dp == nil || !dp.Local {
+		return
+	}
+	mac, err := net.ParseMAC(b.MAC)
+	if err != nil || len(mac) != 6 {
+		t.log.Warn("bad mac in MAC binding", "uuid", b.UUID, "mac", b.MAC)
+		return
+	}
+	var get, lookup flow.Match
+	if strings.Contains(b.IP, ".") {
+		ip, err := netip.ParseAddr(b.IP)
+		if err != nil || !ip.Is4() {
+			t.log.Warn("bad ip in MAC binding", "uuid", b.UUID, "ip", b.IP)
+			return
+		}
+		v := ip.As4()
+		get.Set(flow.FieldReg(0), v[:])
+		lookup.Set(flow.FieldReg(0), v[:])
+		exact(&lookup, flow.FieldEthType, 0x0806)
+	} else {
+		ip, err := netip.ParseAddr(b.IP)
+		if err != nil || !ip.Is6() {
+			t.log.Warn("bad ip in MAC binding", "uuid", b.UUID, "ip", b.IP)
+			return
+		}
+		v := ip.As16()
+		get.Set(flow.FieldXXReg(0), v[:])
+		lookup.Set(flow.FieldXXReg(0), v[:])
+		exact(&lookup, flow.FieldEthType, 0x86dd)
+		exact(&lookup, flow.FieldIPProto, 58)
+		exact(&lookup, flow.FieldICMPv6Code, 0)
+	}
+	exact(&get, flow.FieldMetadata, uint64(dp.TunnelKey))
+	exact(&get, regOutport, uint64(pb.TunnelKey))
+	exact(&lookup, flow.FieldMetadata, uint64(dp.TunnelKey))
+	exact(&lookup, regInport, uint64(pb.TunnelKey))
+	lookup.Set(flow.FieldEthSrc, mac)
+
+	prio := uint16(100)
+	if b.Static {
+		prio = 50
+		if b.OverrideDynamicMAC {
+			prio = 150
+		}
+	}
+	cookie := uint64(uuidPart0(b.UUID))
+	out := t.extraOut(id)
+	t.addFlow(out, actions.TableMACBinding, prio, get, &contrib{source: b.UUID, cookie: cookie,
+		actions: flow.Actions{flow.SetField{Field: flow.FieldEthDst, Value: mac}, setFlag(mlfLookupMAC, true)}})
+	t.addFlow(out, actions.TableMACLookup, prio, lookup, &contrib{source: b.UUID, cookie: cookie,
+		actions: flow.Actions{setFlag(mlfLookupMAC, true)}})
+}
+
+// considerFDB is consider_fdb_flows.
+func (t *Translator) considerFDB(f *FDB) {
+	id := sourceID("fdb", f.UUID)
+	t.dropExtra(id)
+	local := false
+	for _, dp := range t.datapaths {
+		if dp.TunnelKey == f.DPKey && dp.Local {
+			local = true
+			break
+		}
+	}
+	if !local {
+		return
+	}
+	mac, err := net.ParseMAC(f.MAC)
+	if err != nil || len(mac) != 6 {
+		t.log.Warn("bad mac in FDB", "uuid", f.UUID, "mac", f.MAC)
+		return
+	}
+	var get, lookup flow.Match
+	exact(&get, flow.FieldMetadata, uint64(f.DPKey))
+	get.Set(flow.FieldEthDst, mac)
+	exact(&lookup, flow.FieldMetadata, uint64(f.DPKey))
+	lookup.Set(flow.FieldEthSrc, mac)
+	exact(&lookup, regInport, uint64(f.PortKey))
+	cookie := uint64(uuidPart0(f.UUID))
+	out := t.extraOut(id)
+	t.addFlow(out, actions.TableGetFDB, 100, get, &contrib{source: f.UUID, cookie: cookie,
+		actions: flow.Actions{flow.SetFieldUint(regOutport, uint64(f.PortKey))}})
+	t.addFlow(out, actions.TableLookupFDB, 100, lookup, &contrib{source: f.UUID, cookie: cookie,
+		actions: flow.Actions{setFlag(mlfLookupFDB, true)}})
+}
