@@ -181,6 +181,12 @@ func (tp *Topology) addNode(name, encapType string, agent sandbox.AgentSpec, bri
 	n := len(tp.Nodes) + 1
 	ch := tp.Central.NewChassis(t, sandbox.ChassisOptions{Name: name})
 	node := &Node{Chassis: ch, SystemID: name, UnderlayIP: fmt.Sprintf("%s%d", underlayPrefix, n), topo: tp}
+	// Runs before the chassis is stopped (cleanups run last-in first-out).
+	t.Cleanup(func() {
+		if t.Failed() {
+			node.saveState()
+		}
+	})
 
 	// Underlay: veth "ul-<name>" on br-ul, its peer "eth-ul" in the chassis
 	// namespace as the only port of br-phy, which carries the encap IP so
@@ -243,6 +249,33 @@ func (node *Node) AddVM(name, lport, mac, cidr string, mtu int, gw string) *VM {
 	must(t, tp.Central.WaitPortUp(lport, node.SystemID))
 	ip, _, _ := strings.Cut(cidr, "/")
 	return &VM{Name: name, NS: ns, Node: node, LogicalPort: lport, OVSPort: ovsPort, MAC: mac, IP: ip}
+}
+
+// saveState writes what helps to debug a failure into the node's directory
+// (kept with CHASSISD_E2E_KEEP=1): OpenFlow tables, OVS ports, routes.
+func (node *Node) saveState() {
+	var b strings.Builder
+	for _, c := range []struct {
+		title string
+		run   func() (string, error)
+	}{
+		{"ovs-vsctl show", func() (string, error) { return node.Vsctl("show") }},
+		{"br-int flows", func() (string, error) { return node.Ofctl("br-int", "--names", "dump-flows", "--no-stats") }},
+		{"br-int groups", func() (string, error) { return node.Ofctl("br-int", "dump-groups") }},
+		{"br-int ports", func() (string, error) { return node.Ofctl("br-int", "dump-ports-desc") }},
+		{"tunnel routes", func() (string, error) { return node.Appctl("ovs/route/show") }},
+		{"tunnel neighbours", func() (string, error) { return node.Appctl("tnl/neigh/show") }},
+	} {
+		out, err := c.run()
+		fmt.Fprintf(&b, "==== %s ====\n%s\n", c.title, out)
+		if err != nil {
+			fmt.Fprintf(&b, "(error: %v)\n", err)
+		}
+	}
+	path := filepath.Join(node.Dir(), "state.txt")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err == nil {
+		node.topo.t.Logf("%s: OVS state saved in %s (set CHASSISD_E2E_KEEP=1 to keep it)", node.SystemID, path)
+	}
 }
 
 // ProviderSegment is a physical L2 network (a Linux bridge in its own
