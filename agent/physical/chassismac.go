@@ -14,6 +14,7 @@ func (c *computer) chassisMACConjunctions() {
 		if rc.Chassis == c.in.Chassis {
 			continue
 		}
+		c.origin = rc.UUID
 		for _, s := range rc.MACs {
 			mac, ok := parseMAC(s)
 			if !ok {
@@ -25,6 +26,7 @@ func (c *computer) chassisMACConjunctions() {
 				flow.Actions{flow.Conjunction{ID: chassisMACConjID, K: 1, N: 2}})
 		}
 	}
+	c.origin = ""
 }
 
 // replaceChassisMACFlows is put_replace_chassis_mac_flows(): packets from

@@ -13,10 +13,12 @@ import (
 func (c *computer) helperTables() {
 	for i := range c.in.MACBindings {
 		b := &c.in.MACBindings[i]
+		c.origin = b.UUID
 		c.neighborFlows(b.UUID, b.LogicalPort, b.IP, b.MAC, 100)
 	}
 	for i := range c.in.StaticMACBindings {
 		b := &c.in.StaticMACBindings[i]
+		c.origin = b.UUID
 		prio := uint16(50)
 		if b.OverrideDynamicMAC {
 			prio = 150
@@ -24,13 +26,16 @@ func (c *computer) helperTables() {
 		c.neighborFlows(b.UUID, b.LogicalPort, b.IP, b.MAC, prio)
 	}
 	for i := range c.in.FDBs {
+		c.origin = c.in.FDBs[i].UUID
 		c.fdbFlows(&c.in.FDBs[i])
 	}
 	for _, pb := range c.ports {
+		c.origin = pb.UUID
 		if pb.Chassis == c.in.Chassis && c.localDP[pb.DatapathKey] != nil {
 			c.portSecurityFlows(pb)
 		}
 	}
+	c.origin = ""
 }
 
 // neighborFlows is consider_neighbor_flow(): get_arp/get_nd (66) and

@@ -1,7 +1,9 @@
 package physical
 
 import (
+	"cmp"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,22 +16,41 @@ import (
 // for in. Flows are deduplicated on (table, priority, match) keeping the
 // first one generated, as ovn-controller's desired flow table does; the
 // generation order is ports sorted by UUID, then multicast groups sorted by
-// UUID, then tunnels and defaults. The result is sorted by table, priority
-// (descending) and match text.
-func Compute(in *Input) []ofctrl.Flow {
+// UUID, then tunnels, defaults and helper tables. The result is sorted by
+// table, priority (descending) and match text. Each Flow's Match is a
+// physical.Match (a flow.Match that satisfies ofctrl.Match) and its Actions
+// a flow.Actions.
+func Compute(in *Input) []ofctrl.Flow { return ComputeResult(in).Flows }
+
+// Result is Compute's output with provenance, for incremental updates and
+// debugging.
+type Result struct {
+	Flows []ofctrl.Flow
+	// Origins[i] are the UUIDs of the SB rows Flows[i] derives from
+	// (Port_Binding, Multicast_Group, MAC_Binding, Static_MAC_Binding, FDB,
+	// remote Chassis); several when rows produce the same flow; empty for
+	// defaults and tunnel-receive flows (they depend on OVS state only).
+	Origins [][]string
+}
+
+// ComputeResult is Compute with each flow's origins.
+func ComputeResult(in *Input) Result {
 	c := newComputer(in)
 	c.chassisMACConjunctions()
 	for _, pb := range c.ports {
+		c.origin = pb.UUID
 		c.portBinding(pb)
 	}
-	for i := range c.mcGroups {
-		c.multicastGroup(c.mcGroups[i])
+	for _, mc := range c.mcGroups {
+		c.origin = mc.UUID
+		c.multicastGroup(mc)
 	}
+	c.origin = ""
 	c.tunnelReceive()
 	c.defaults()
 	c.helperTables()
-	sortFlows(c.flows)
-	return c.flows
+	sortFlows(c.flows, c.origins)
+	return Result{Flows: c.flows, Origins: c.origins}
 }
 
 // computer is one Compute run: the indexed input and the flows so far.
@@ -44,8 +65,11 @@ type computer struct {
 	active   map[string]bool
 	mcGroups []*MulticastGroup
 
-	flows []ofctrl.Flow
-	seen  map[flowKey]bool
+	flows   []ofctrl.Flow
+	origins [][]string
+	seen    map[flowKey]int // index into flows
+	// origin is the UUID of the SB row being translated.
+	origin string
 }
 
 type flowKey struct {
@@ -75,7 +99,7 @@ func newComputer(in *Input) *computer {
 		localDP: make(map[uint32]*localDatapath, len(in.Datapaths)),
 		tunnels: make(map[string][]*Tunnel),
 		active:  make(map[string]bool, len(in.ActiveTunnels)),
-		seen:    make(map[flowKey]bool),
+		seen:    make(map[flowKey]int),
 	}
 	for i := range in.Ports {
 		pb := &in.Ports[i]
@@ -178,14 +202,22 @@ func (c *computer) needAddPeerToLocal(pb *PortBinding) bool {
 }
 
 // add installs a flow unless one with the same table, priority and match
-// exists already.
+// exists already; then only the origin is recorded.
 func (c *computer) add(table uint8, priority uint16, cookie uint64, m Match, acts flow.Actions) {
 	k := flowKey{table, priority, m.Key()}
-	if c.seen[k] {
+	if i, dup := c.seen[k]; dup {
+		if c.origin != "" && !contains(c.origins[i], c.origin) {
+			c.origins[i] = append(c.origins[i], c.origin)
+		}
 		return
 	}
-	c.seen[k] = true
+	c.seen[k] = len(c.flows)
 	c.flows = append(c.flows, ofctrl.Flow{Table: table, Priority: priority, Cookie: cookie, Match: m, Actions: acts})
+	var o []string
+	if c.origin != "" {
+		o = []string{c.origin}
+	}
+	c.origins = append(c.origins, o)
 }
 
 // dropActions is put_drop(): empty, or a sample when drop debugging is on.
@@ -275,26 +307,30 @@ func (c *computer) canBindHere(pb *PortBinding) bool {
 	return false
 }
 
-func sortFlows(fs []ofctrl.Flow) {
-	type keyed struct {
-		f ofctrl.Flow
-		m string
-	}
-	ks := make([]keyed, len(fs))
+// sortFlows sorts flows (and their origins alongside) by table, priority
+// descending and match (by its key: cheap, and deterministic).
+func sortFlows(fs []ofctrl.Flow, origins [][]string) {
+	idx := make([]int, len(fs))
+	keys := make([]string, len(fs))
 	for i, f := range fs {
-		ks[i] = keyed{f, f.Match.String()}
+		idx[i] = i
+		keys[i] = f.Match.Key()
 	}
-	sort.SliceStable(ks, func(i, j int) bool {
-		a, b := ks[i], ks[j]
-		if a.f.Table != b.f.Table {
-			return a.f.Table < b.f.Table
+	slices.SortFunc(idx, func(i, j int) int {
+		a, b := &fs[i], &fs[j]
+		if a.Table != b.Table {
+			return cmp.Compare(a.Table, b.Table)
 		}
-		if a.f.Priority != b.f.Priority {
-			return a.f.Priority > b.f.Priority
+		if a.Priority != b.Priority {
+			return cmp.Compare(b.Priority, a.Priority)
 		}
-		return a.m < b.m
+		return strings.Compare(keys[i], keys[j])
 	})
-	for i := range ks {
-		fs[i] = ks[i].f
+	sortedFlows := make([]ofctrl.Flow, len(fs))
+	sortedOrigins := make([][]string, len(fs))
+	for n, i := range idx {
+		sortedFlows[n], sortedOrigins[n] = fs[i], origins[i]
 	}
+	copy(fs, sortedFlows)
+	copy(origins, sortedOrigins)
 }
