@@ -308,7 +308,12 @@ func TestRunSurvivesVswitchdRestart(t *testing.T) {
 		stop()
 		<-done
 	}()
-	v := c.SetFlows(testFlows(1000, 50))
+	c.Update(desiredState) // groups, meters and the flows using them
+	v := c.Update(func(t Txn) {
+		for _, f := range testFlows(1000, 50) {
+			t.PutFlow(f)
+		}
+	})
 	if err := c.WaitInstalled(ctx, v); err != nil {
 		t.Fatal(err)
 	}
@@ -325,11 +330,17 @@ func TestRunSurvivesVswitchdRestart(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Logf("desired table back %v after ovs-vswitchd answered again", time.Since(restarted))
+	if !strings.Contains(sw.Ofctl("dump-groups", "br-int"), "group_id=5") ||
+		!strings.Contains(sw.Ofctl("dump-meters", "br-int"), "meter=1") ||
+		!strings.Contains(sw.Ofctl("dump-tlv-map", "br-int"), "tun_metadata0") ||
+		countFlows(sw, "table=11") != 1 {
+		t.Fatalf("groups, meters, TLV map or the flow using them not restored")
+	}
 	if c.Stats().Connects <= connects {
 		t.Fatalf("no reconnect recorded: %+v", c.Stats())
 	}
 	// Changes after the restart still flow through.
-	v = c.SetFlows(testFlows(1001, 50))
+	v = c.Update(func(t Txn) { t.PutFlow(testFlows(1001, 50)[1000]) })
 	if err := c.WaitInstalled(ctx, v); err != nil {
 		t.Fatal(err)
 	}
