@@ -2,6 +2,7 @@ package physical
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chassisd/chassisd/e2e/sandbox"
+	"github.com/chassisd/chassisd/openflow/ofctrl"
 )
 
 // physicalTables are the tables whose flows come from physical.c and the
@@ -128,30 +130,32 @@ func runScenario(t *testing.T, sc scenario) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	flows := Compute(in)
 	var mine []string
-	for _, f := range Compute(in) {
+	for _, f := range flows {
 		mine = append(mine, normalizeDumpLine(f.String(), nil))
 	}
 	sort.Strings(mine)
 
 	accepted := readAcceptedDiffs(t)
-	missing, extra := diffSets(dump, mine)
-	var bad int
-	for _, m := range missing {
-		if accepted["missing: "+stripCookie(m)] {
-			continue
-		}
-		bad++
-		t.Errorf("ovn-controller has, Compute lacks:\n  %s", m)
-	}
-	for _, e := range extra {
-		if accepted["extra: "+stripCookie(e)] {
-			continue
-		}
-		bad++
-		t.Errorf("Compute has, ovn-controller lacks:\n  %s", e)
-	}
+	bad := reportDiff(t, accepted, dump, mine, "Compute")
 	t.Logf("compared %d ovn-controller flows with %d computed flows, %d unaccepted differences", len(dump), len(mine), bad)
+
+	// Then replace ovn-controller: empty br-int, install the computed flows
+	// through openflow/ofctrl and check that the switch reports them exactly as it
+	// reported ovn-controller's (this checks the wire encoding too).
+	if err := ch.StopAgent(); err != nil {
+		t.Fatalf("stop ovn-controller: %v", err)
+	}
+	if _, err := ch.Ofctl("br-int", "del-flows"); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := dumpPhysical(ch); err != nil || len(left) != 0 {
+		t.Fatalf("br-int not empty after del-flows (%d flows): %v", len(left), err)
+	}
+	installed := installAndDump(t, ch, flows)
+	bad = reportDiff(t, accepted, dump, installed, "installed")
+	t.Logf("after installing the computed flows: %d flows, %d unaccepted differences", len(installed), bad)
 	all := strings.Join(dump, "\n")
 	for _, e := range sc.expect {
 		if !strings.Contains(all, e) {
@@ -166,6 +170,56 @@ func runScenario(t *testing.T, sc scenario) {
 	if len(dump) < sc.minFlows {
 		t.Errorf("only %d physical flows dumped (want >= %d): topology not realised", len(dump), sc.minFlows)
 	}
+}
+
+// reportDiff reports the differences between ovn-controller's flows and
+// ours that accepted-diffs.txt does not list, and returns their number.
+func reportDiff(t *testing.T, accepted map[string]bool, theirs, ours []string, what string) int {
+	t.Helper()
+	missing, extra := diffSets(theirs, ours)
+	var bad int
+	for _, m := range missing {
+		if accepted["missing: "+stripCookie(m)] {
+			continue
+		}
+		bad++
+		t.Errorf("ovn-controller has, %s lacks:\n  %s", what, m)
+	}
+	for _, e := range extra {
+		if accepted["extra: "+stripCookie(e)] {
+			continue
+		}
+		bad++
+		t.Errorf("%s has, ovn-controller lacks:\n  %s", what, e)
+	}
+	return bad
+}
+
+// installAndDump makes br-int's flows equal to flows with openflow/ofctrl
+// and dumps the physical tables.
+func installAndDump(t *testing.T, ch *sandbox.Chassis, flows []ofctrl.Flow) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ctl := ofctrl.New(ch.Mgmt("br-int"))
+	done := make(chan error, 1)
+	go func() { done <- ctl.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	v := ctl.SetFlows(flows)
+	if err := ctl.WaitInstalled(ctx, v); err != nil {
+		t.Fatalf("install computed flows: %v", err)
+	}
+	for _, r := range ctl.Rejections() {
+		t.Errorf("switch rejected a computed flow: %+v", r)
+	}
+	out, err := dumpPhysical(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // hasInterfaces reports whether br-int's OVS DB has interfaces of type typ

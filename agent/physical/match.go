@@ -4,20 +4,6 @@ import (
 	"github.com/chassisd/chassisd/openflow/flow"
 )
 
-// Match is the match of a computed flow: a flow.Match that also satisfies
-// ofctrl.Match. openflow/flow does not encode matches to OXM yet; until it
-// does, AppendOXM delegates to flow.Match's encoder when present and panics
-// otherwise (installing a catch-all instead would be far worse).
-type Match struct{ flow.Match }
-
-// AppendOXM appends the match's OXM encoding.
-func (m Match) AppendOXM(b []byte) []byte {
-	if enc, ok := any(m.Match).(interface{ AppendOXM([]byte) []byte }); ok {
-		return enc.AppendOXM(b)
-	}
-	panic("physical: openflow/flow.Match has no OXM encoder yet")
-}
-
 // Field shortcuts used throughout the package.
 var (
 	fieldMetadata = flow.FieldMetadata
@@ -114,4 +100,4 @@ func (b *matchBuilder) bytesMasked(f flow.Field, v, mask []byte) *matchBuilder {
 	return b
 }
 
-func (b *matchBuilder) done() Match { return Match{b.m} }
+func (b *matchBuilder) done() flow.Match { return b.m }

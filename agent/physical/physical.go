@@ -17,9 +17,8 @@ import (
 // first one generated, as ovn-controller's desired flow table does; the
 // generation order is ports sorted by UUID, then multicast groups sorted by
 // UUID, then tunnels, defaults and helper tables. The result is sorted by
-// table, priority (descending) and match text. Each Flow's Match is a
-// physical.Match (a flow.Match that satisfies ofctrl.Match) and its Actions
-// a flow.Actions.
+// table, priority (descending) and match key. Each Flow's Match is a
+// flow.Match and its Actions a flow.Actions.
 func Compute(in *Input) []ofctrl.Flow { return ComputeResult(in).Flows }
 
 // Result is Compute's output with provenance, for incremental updates and
@@ -203,7 +202,7 @@ func (c *computer) needAddPeerToLocal(pb *PortBinding) bool {
 
 // add installs a flow unless one with the same table, priority and match
 // exists already; then only the origin is recorded.
-func (c *computer) add(table uint8, priority uint16, cookie uint64, m Match, acts flow.Actions) {
+func (c *computer) add(table uint8, priority uint16, cookie uint64, m flow.Match, acts flow.Actions) {
 	k := flowKey{table, priority, m.Key()}
 	if i, dup := c.seen[k]; dup {
 		if c.origin != "" && !contains(c.origins[i], c.origin) {
