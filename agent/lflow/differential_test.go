@@ -70,6 +70,12 @@ func neutronTopology(t *testing.T, c *sandbox.Central) {
 	nb("lb-add", "lb0", "10.0.0.200:80", "10.0.0.11:8080,10.0.0.12:8080", "tcp")
 	nb("ls-lb-add", "sw0", "lb0")
 	nb("lr-lb-add", "lr0", "lb0")
+	nb("lb-add", "lb6", "[fd00::200]:80", "[fd00::11]:8080,[fd00::12]:8080", "tcp")
+	nb("ls-lb-add", "sw0", "lb6")
+	nb("lb-add", "lbu", "10.0.0.201", "10.0.0.11,10.0.0.12")
+	nb("lb-add", "lbu", "10.0.0.202:53", "10.0.0.11:5353", "udp")
+	nb("set", "Load_Balancer", "lbu", `options:hairpin_snat_ip="10.0.0.250 fd00::250"`)
+	nb("ls-lb-add", "sw0", "lbu")
 
 	// DHCPv4 and DHCPv6 for the VMs, IPv6 with router advertisements, DNS.
 	dhcp4 := c.MustNbctl("create", "DHCP_Options", "cidr=10.0.0.0/24",
@@ -137,6 +143,7 @@ var sbTables = []string{
 	"Chassis", "HA_Chassis", "HA_Chassis_Group", "Datapath_Binding", "Port_Binding",
 	"Logical_DP_Group", "Multicast_Group", "Address_Set", "Port_Group", "Chassis_Template_Var",
 	"Meter", "Meter_Band", "Logical_Flow", "MAC_Binding", "Static_MAC_Binding", "FDB",
+	"Load_Balancer", "SB_Global",
 }
 
 func readSB(t *testing.T, c *sandbox.Central) sbSnapshot {

@@ -11,8 +11,9 @@ import (
 )
 
 // The tables lflow.c fills from Southbound rows other than Logical_Flow:
-// MAC_Binding and Static_MAC_Binding (66, 67), FDB (71, 72) and the port
-// security of the ports bound here (73, 74, 75). Each row is a source of
+// MAC_Binding and Static_MAC_Binding (66, 67), load balancer hairpin (68,
+// 70; lbhairpin.go), FDB (71, 72) and the port security of the ports bound
+// here (73, 74, 75; portsec.go). Each row is a source of
 // flows like a logical flow, with its own cookie (first 32 bits of its
 // UUID) and entry in Sources.
 
@@ -53,6 +54,7 @@ var (
 type extraState struct {
 	macBindings map[string]*MACBinding
 	fdbs        map[string]*FDB
+	lbs         map[string]*LoadBalancer
 	out         map[string]*[]outRef // by source id
 }
 
@@ -62,6 +64,7 @@ func (t *Translator) resetExtra() {
 	t.extra = extraState{
 		macBindings: map[string]*MACBinding{},
 		fdbs:        map[string]*FDB{},
+		lbs:         map[string]*LoadBalancer{},
 		out:         map[string]*[]outRef{},
 	}
 }
@@ -94,6 +97,9 @@ func (t *Translator) recomputeExtra() {
 	}
 	for _, u := range sortedKeys(t.extra.fdbs) {
 		t.considerFDB(t.extra.fdbs[u])
+	}
+	for _, u := range sortedKeys(t.extra.lbs) {
+		t.considerLB(t.extra.lbs[u])
 	}
 	names := make([]string, 0, len(t.ports))
 	for n := range t.ports {

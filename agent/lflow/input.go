@@ -118,6 +118,11 @@ type Input struct {
 	MACBindings []MACBinding
 	// FDBs are the FDB rows.
 	FDBs []FDB
+	// LoadBalancers are the Load_Balancer rows.
+	LoadBalancers []LoadBalancer
+	// LBHairpinUseCTLabel is SB_Global options:lb_hairpin_use_ct_mark=false
+	// (hairpin flows then test ct_label instead of ct_mark).
+	LBHairpinUseCTLabel bool
 }
 
 // Meter is one Southbound Meter row.

@@ -23,7 +23,8 @@ var (
 
 // dumpLogicalTables keeps the flows this package produces of an `ovs-ofctl
 // dump-flows --no-stats` output: the logical pipelines (tables 8..36 and
-// 42..63), MAC bindings (66, 67), FDB (71, 72) and port security (73..75).
+// 42..63), MAC bindings (66, 67), LB hairpin (68, 70; 69 is learnt), FDB
+// (71, 72) and port security (73..75).
 func dumpLogicalTables(dump string) []string {
 	var out []string
 	for _, line := range strings.Split(dump, "\n") {
@@ -48,7 +49,7 @@ func dumpLogicalTables(dump string) []string {
 }
 
 func isLogicalTable(tbl int) bool {
-	return (tbl >= 8 && tbl <= 36) || (tbl >= 42 && tbl <= 63) || tbl == 66 || tbl == 67 || (tbl >= 71 && tbl <= 75)
+	return (tbl >= 8 && tbl <= 36) || (tbl >= 42 && tbl <= 63) || tbl == 66 || tbl == 67 || tbl == 68 || (tbl >= 70 && tbl <= 75)
 }
 
 func normalizeFlows(lines []string) []string {

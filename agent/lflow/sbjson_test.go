@@ -286,6 +286,13 @@ func buildInput(sb sbSnapshot, chassisName string, ifaces map[string]bool) (*Inp
 		in.MACBindings = append(in.MACBindings, MACBinding{UUID: r.str("_uuid"), LogicalPort: r.str("logical_port"), IP: r.str("ip"), MAC: r.str("mac"),
 			Static: true, OverrideDynamicMAC: r.str("override_dynamic_mac") == "true"})
 	}
+	for _, r := range sb["Load_Balancer"] {
+		in.LoadBalancers = append(in.LoadBalancers, LoadBalancer{UUID: r.str("_uuid"), VIPs: r.smap("vips"), Protocol: r.str("protocol"),
+			Options: r.smap("options"), Datapaths: r.strs("datapaths"), DPGroup: r.str("datapath_group")})
+	}
+	for _, g := range sb["SB_Global"] {
+		in.LBHairpinUseCTLabel = g.smap("options")["lb_hairpin_use_ct_mark"] == "false"
+	}
 	for _, r := range sb["FDB"] {
 		in.FDBs = append(in.FDBs, FDB{UUID: r.str("_uuid"), MAC: r.str("mac"), DPKey: uint32(r.int("dp_key")), PortKey: uint32(r.int("port_key"))})
 	}

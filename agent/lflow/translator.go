@@ -113,7 +113,8 @@ type Translator struct {
 	groupsDirty            map[uint32]struct{}
 	metersDirty            map[uint32]struct{}
 
-	extra extraState
+	extra        extraState
+	lbUseCTLabel bool
 
 	// logged remembers the flows whose failure was logged, with the text
 	// that failed, so each failure is logged once.
@@ -227,6 +228,11 @@ func (t *Translator) Full(in *Input) {
 		f := in.FDBs[i]
 		t.extra.fdbs[f.UUID] = &f
 	}
+	for i := range in.LoadBalancers {
+		lb := in.LoadBalancers[i]
+		t.extra.lbs[lb.UUID] = &lb
+	}
+	t.lbUseCTLabel = in.LBHairpinUseCTLabel
 	t.recomputeExtra()
 	flows := make([]LogicalFlow, len(in.Flows))
 	copy(flows, in.Flows)
@@ -464,12 +470,14 @@ func (t *Translator) DeletePortGroup(name string) {
 func (t *Translator) PutDPGroup(uuid string, datapaths []string) {
 	t.dpGroups[uuid] = datapaths
 	t.reprocess(depKey{depDPGroup, uuid})
+	t.recomputeExtra()
 }
 
 // DeleteDPGroup removes a Logical_DP_Group.
 func (t *Translator) DeleteDPGroup(uuid string) {
 	delete(t.dpGroups, uuid)
 	t.reprocess(depKey{depDPGroup, uuid})
+	t.recomputeExtra()
 }
 
 // PutDatapath adds or replaces a datapath (including a change of locality).
