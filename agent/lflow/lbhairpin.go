@@ -310,4 +310,3 @@ func hairpinReplyLearn(snat netip.Addr, proto uint8, hasL4Port bool, cookie uint
 		Dst: flow.Subfield{Field: regFlags, Offset: 7, Bits: 1}})
 	return l
 }
-
