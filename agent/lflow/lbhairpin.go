@@ -310,3 +310,10 @@ func hairpinReplyLearn(snat netip.Addr, proto uint8, hasL4Port bool, cookie uint
 		Dst: flow.Subfield{Field: regFlags, Offset: 7, Bits: 1}})
 	return l
 }
+
+func pick(first bool, a, b flow.Field) flow.Field {
+	if first {
+		return a
+	}
+	return b
+}

@@ -12,7 +12,7 @@ import (
 type FlowKey struct {
 	Table    uint8
 	Priority uint16
-	Match    Match
+	Match    flow.Match
 }
 
 // Delta is what changed since the previous Changes (or since New): flows,
@@ -37,7 +37,7 @@ func (d *Delta) Empty() bool {
 // contribution's conjunctions in order, with cookie 0.
 func (d *desired) output() ofctrl.Flow {
 	c0 := d.contribs[0]
-	f := ofctrl.Flow{Table: d.table, Priority: d.prio, Match: Match{d.match}, Cookie: c0.cookie, Actions: c0.actions}
+	f := ofctrl.Flow{Table: d.table, Priority: d.prio, Match: d.match, Cookie: c0.cookie, Actions: c0.actions}
 	if c0.conj && len(d.contribs) > 1 {
 		var acts flow.Actions
 		for _, c := range d.contribs {
@@ -94,7 +94,7 @@ func (t *Translator) Changes() Delta {
 		if e := t.table[k]; e != nil {
 			d.PutFlows = append(d.PutFlows, e.output())
 		} else {
-			d.DeleteFlows = append(d.DeleteFlows, FlowKey{Table: k.table, Priority: k.prio, Match: Match{t.dirty[k]}})
+			d.DeleteFlows = append(d.DeleteFlows, FlowKey{Table: k.table, Priority: k.prio, Match: t.dirty[k]})
 		}
 	}
 	t.dirty = map[flowKey]flow.Match{}
