@@ -11,6 +11,9 @@
 //     for localnet and l2gateway ports (PlanPatchPorts:
 //     "patch-<br-int>-to-<lport>" / "patch-<lport>-to-<br-int>").
 //
+//   - BFD on tunnels to HA chassis group peers (PlanBFD) and which HA
+//     group member is active (HAGroupIsActive), from BFD session state;
+//
 //   - the tunnels' physical flows (ReceiveFlows: table 0 per tunnel;
 //     RemotePortFlow/EncapActions: table 39 output to a remote chassis),
 //     with 23.03.1+ table numbers, as openflow/flow values.

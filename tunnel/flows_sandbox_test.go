@@ -124,7 +124,7 @@ func grepFlows(dump string, subs ...string) string {
 
 // readBrInt reads br-int's ports and interfaces (with ofports).
 func readBrInt(hv *sandbox.Chassis) (Bridge, error) {
-	ifaces, err := vsctlList(hv, "Interface", "name,type,options,ofport")
+	ifaces, err := vsctlList(hv, "Interface", "name,type,options,ofport,bfd,bfd_status")
 	if err != nil {
 		return Bridge{}, err
 	}
@@ -139,7 +139,8 @@ func readBrInt(hv *sandbox.Chassis) (Bridge, error) {
 			of, _ = strconv.Atoi(s)
 		}
 		byName[i["name"].(string)] = Interface{Name: i["name"].(string), Type: i["type"].(string),
-			Options: i["options"].(map[string]string), OFPort: of}
+			Options: i["options"].(map[string]string), OFPort: of,
+			BFD: i["bfd"].(map[string]string), BFDStatus: i["bfd_status"].(map[string]string)}
 	}
 	br := Bridge{Name: "br-int"}
 	for _, p := range ports {

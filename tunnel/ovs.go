@@ -22,6 +22,9 @@ type Interface struct {
 	Options map[string]string
 	// OFPort is the Interface's ofport (0 or negative when it has none).
 	OFPort int
+	// BFD and BFDStatus are the Interface's bfd and bfd_status columns
+	// (only PlanBFD and ActiveTunnels read them).
+	BFD, BFDStatus map[string]string
 }
 
 // PortRef names a port on a bridge (for removals).
