@@ -126,6 +126,41 @@ func neutronTopology(t *testing.T, c *sandbox.Central) {
 	nb("ls-copp-add", "copp0", "sw0")
 	nb("lr-copp-add", "copp0", "lr0")
 
+	// A gateway router pinned to hv1 (l3gateway ports) behind a join
+	// switch, with its own provider network, NAT, a route and the LB.
+	nb("lr-add", "gw0")
+	nb("set", "Logical_Router", "gw0", "options:chassis=hv1")
+	nb("ls-add", "join")
+	nb("lrp-add", "gw0", "gw0-join", "00:00:00:00:ee:01", "100.64.0.1/16")
+	nb("lsp-add", "join", "join-gw0")
+	nb("lsp-set-type", "join-gw0", "router")
+	nb("lsp-set-addresses", "join-gw0", "router")
+	nb("lsp-set-options", "join-gw0", "router-port=gw0-join")
+	nb("lrp-add", "lr0", "lr0-join", "00:00:00:00:ee:02", "100.64.0.2/16")
+	nb("lsp-add", "join", "join-lr0")
+	nb("lsp-set-type", "join-lr0", "router")
+	nb("lsp-set-addresses", "join-lr0", "router")
+	nb("lsp-set-options", "join-lr0", "router-port=lr0-join")
+	nb("ls-add", "ext")
+	nb("lrp-add", "gw0", "gw0-ext", "00:00:00:00:ee:03", "172.24.5.1/24")
+	nb("lsp-add", "ext", "ext-gw0")
+	nb("lsp-set-type", "ext-gw0", "router")
+	nb("lsp-set-addresses", "ext-gw0", "router")
+	nb("lsp-set-options", "ext-gw0", "router-port=gw0-ext")
+	nb("lsp-add", "ext", "ln-ext")
+	nb("lsp-set-type", "ln-ext", "localnet")
+	nb("lsp-set-addresses", "ln-ext", "unknown")
+	nb("lsp-set-options", "ln-ext", "network_name=physnet")
+	nb("lr-nat-add", "gw0", "snat", "172.24.5.1", "10.0.0.0/8")
+	nb("lr-nat-add", "gw0", "dnat_and_snat", "172.24.5.100", "10.0.1.13")
+	nb("lr-route-add", "gw0", "10.0.0.0/16", "100.64.0.2")
+	nb("lr-lb-add", "gw0", "lb0")
+
+	// A virtual port (keepalived-style VIP) with the two VMs as parents.
+	nb("lsp-add", "sw0", "vip0")
+	nb("lsp-set-type", "vip0", "virtual")
+	nb("lsp-set-options", "vip0", "virtual-ip=10.0.0.100", "virtual-parents=vm1,vm2")
+
 	// Static MAC bindings (one overriding learnt ones).
 	nb("static-mac-binding-add", "lrp-pub", "172.24.4.50", "00:00:00:00:aa:50")
 	nb("static-mac-binding-add", "lrp-pub", "172.24.4.51", "00:00:00:00:aa:51")

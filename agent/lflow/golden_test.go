@@ -283,3 +283,50 @@ func TestChangesReplay(t *testing.T) {
 func keyText(table uint8, prio uint16, m string) string {
 	return strings.Join([]string{string(rune(table)), string(rune(prio)), m}, "|")
 }
+
+func TestIncrementalExtraSources(t *testing.T) {
+	in, _ := loadGolden(t, "neutron")
+	if len(in.MACBindings) == 0 || len(in.FDBs) == 0 || len(in.LoadBalancers) == 0 {
+		t.Fatalf("snapshot lacks MAC bindings, FDB or load balancers")
+	}
+	want := full(in)
+
+	empty := cloneInput(in)
+	empty.MACBindings, empty.FDBs, empty.LoadBalancers = nil, nil, nil
+	tr := full(empty)
+	if tr.NumFlows() >= want.NumFlows() {
+		t.Fatalf("no flows from MAC bindings, FDB and load balancers")
+	}
+	for _, b := range in.MACBindings {
+		tr.PutMACBinding(b)
+	}
+	for _, f := range in.FDBs {
+		tr.PutFDB(f)
+	}
+	for _, lb := range in.LoadBalancers {
+		tr.PutLoadBalancer(lb)
+	}
+	sameFlows(t, "rows added one by one", tr, want)
+
+	for _, b := range in.MACBindings {
+		tr.DeleteMACBinding(b.UUID)
+	}
+	for _, f := range in.FDBs {
+		tr.DeleteFDB(f.UUID)
+	}
+	for _, lb := range in.LoadBalancers {
+		tr.DeleteLoadBalancer(lb.UUID)
+	}
+	sameFlows(t, "rows deleted", tr, full(empty))
+
+	// The flows follow the ports: a port security source disappears with
+	// its port's residency.
+	for _, lb := range in.LoadBalancers {
+		tr.PutLoadBalancer(lb)
+	}
+	tr.SetLBHairpinUseCTLabel(!in.LBHairpinUseCTLabel)
+	mod := cloneInput(empty)
+	mod.LoadBalancers = in.LoadBalancers
+	mod.LBHairpinUseCTLabel = !in.LBHairpinUseCTLabel
+	sameFlows(t, "hairpin ct_mark/ct_label switched", tr, full(mod))
+}
