@@ -18,7 +18,7 @@ import (
 // physicalTables are the tables whose flows come from physical.c and the
 // SB-fed parts of lflow.c, i.e. everything Compute owns.
 var physicalTables = map[int]bool{0: true, 37: true, 38: true, 39: true, 40: true, 41: true,
-	64: true, 65: true, 66: true, 67: true, 71: true, 72: true, 73: true, 74: true, 75: true}
+	64: true, 65: true, 66: true, 67: true, 68: true, 69: true, 70: true, 71: true, 72: true, 73: true, 74: true, 75: true}
 
 // scenario is one topology for the differential test.
 type scenario struct {

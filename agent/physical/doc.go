@@ -14,13 +14,11 @@
 //   - multicast groups (local delivery in table 40, tunnel fan-out and
 //     patch/localport members in table 39);
 //   - the controller-owned helper tables that are not logical-flow driven:
-//     66/67 (MAC_Binding, Static_MAC_Binding), 71/72 (FDB) and 73–75 (port
-//     security).
+//     66/67 (MAC_Binding, Static_MAC_Binding), 68–70 (load-balancer
+//     hairpin), 71/72 (FDB) and 73–75 (port security).
 //
 // It is pure: no sockets, no OVSDB. The agent gathers Input and installs the
 // result through openflow/ofctrl. Entry point: Compute.
 //
-// Not covered (yet): logical-flow driven tables, load-balancer hairpin
-// tables 68–70, vtep ramp switches, multichassis PMTUD (tables 37/38
-// priority 100), activation-strategy=rarp flows.
+// Logical-flow driven tables are not this package's (agent/lflow).
 package physical

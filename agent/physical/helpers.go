@@ -9,8 +9,10 @@ import (
 )
 
 // helperTables are the controller-owned tables fed from SB rows rather than
-// logical flows: neighbours (66/67), FDB (71/72) and port security (73-75).
+// logical flows: neighbours (66/67), load-balancer hairpin (68-70), FDB
+// (71/72) and port security (73-75).
 func (c *computer) helperTables() {
+	c.loadBalancerFlows()
 	for i := range c.in.MACBindings {
 		b := &c.in.MACBindings[i]
 		c.origin = b.UUID

@@ -60,6 +60,14 @@ type Input struct {
 	ChassisMACs       map[string]string
 	RemoteChassisMACs []RemoteChassisMAC
 
+	// LoadBalancers are the SB Load_Balancer rows (those without a local
+	// datapath are skipped). For template load balancers the agent
+	// substitutes the Chassis_Template_Var values into VIPs first.
+	LoadBalancers []LoadBalancer
+	// LBHairpinUseCTLabel is SB_Global options:lb_hairpin_use_ct_mark=false
+	// (older northd: the "natted" bit is in ct_label, not ct_mark).
+	LBHairpinUseCTLabel bool
+
 	MACBindings       []MACBinding
 	StaticMACBindings []StaticMACBinding
 	FDBs              []FDB
@@ -145,6 +153,20 @@ type RemoteChassisMAC struct {
 	// MACs are the MAC values of its ovn-chassis-mac-mappings
 	// ("physnet:MAC,..."), in the order written.
 	MACs []string
+}
+
+// LoadBalancer is one SB Load_Balancer row.
+type LoadBalancer struct {
+	UUID string
+	// Protocol is "tcp" (also when empty), "udp" or "sctp".
+	Protocol string
+	// VIPs maps "IP[:port]" / "[IPv6]:port" to "backend[:port],...".
+	VIPs map[string]string
+	// Options: hairpin_orig_tuple, hairpin_snat_ip.
+	Options map[string]string
+	// Datapaths are the tunnel keys of the datapaths column and of the
+	// datapath_group's members.
+	Datapaths []uint32
 }
 
 // MACBinding is one MAC_Binding row.

@@ -105,6 +105,10 @@ var referenceCases = []struct {
  cookie=0xe61689c0, table=39, priority=100,reg15=0x8000,metadata=0x1 actions=set_field:0x4->reg15,resubmit(,41),set_field:0x7->reg15,resubmit(,41),set_field:0x6->reg15,resubmit(,41),set_field:0x8000->reg15,set_field:0x800001/0xffffff->tun_id,output:"ovn-hv3-0",set_field:0x1/0xffffff->tun_id,set_field:0x8000->tun_metadata0,move:NXM_NX_REG14[0..14]->NXM_NX_TUN_METADATA0[16..30],output:"ovn-hv2-0",resubmit(,40)
  cookie=0xe61689c0, table=40, priority=100,reg15=0x8000,metadata=0x1 actions=set_field:0x16->reg13,set_field:0x8->reg15,resubmit(,41),set_field:0xc->reg13,set_field:0x1->reg15,resubmit(,41),set_field:0xd->reg13,set_field:0x8000->reg15
 `},
+	{name: "load-balancer hairpin (3.15, cookie added)", flows: `
+ cookie=0x9659c115, table=68, priority=100,ct_label=0x2/0x2,tcp,reg1=0xa0000c8,reg2=0x50/0xffff,nw_src=10.0.0.11,nw_dst=10.0.0.11,tp_dst=8080 actions=set_field:0x80/0x80->reg10,learn(table=69,delete_learned,cookie=0x9659c115,OXM_OF_METADATA[],eth_type=0x800,NXM_OF_IP_SRC[],ip_dst=10.0.0.200,nw_proto=6,NXM_OF_TCP_SRC[]=NXM_OF_TCP_DST[],load:0x1->NXM_NX_REG10[7])
+ cookie=0x9659c115, table=70, priority=100,tcp,reg1=0xa0000c8,reg2=0x50/0xffff actions=ct(commit,zone=NXM_NX_REG12[0..15],nat(src=10.0.0.200))
+`},
 	{name: "tunnel receive (4.4)", flows: `
  priority=100,in_port="ovn-hv2-0" actions=move:NXM_NX_TUN_ID[0..23]->OXM_OF_METADATA[0..23],move:NXM_NX_TUN_METADATA0[16..30]->NXM_NX_REG14[0..14],move:NXM_NX_TUN_METADATA0[0..15]->NXM_NX_REG15[0..15],resubmit(,40)
  priority=100,in_port="ovn-hv3-0" actions=move:NXM_NX_TUN_ID[12..23]->NXM_NX_REG15[0..11],move:NXM_NX_TUN_ID[0..11]->OXM_OF_METADATA[0..11],resubmit(,40)

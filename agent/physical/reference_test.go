@@ -69,8 +69,11 @@ func referenceInput() *Input {
 			{UUID: uuid("e61689c0"), Name: "_MC_flood", DatapathKey: ls1, TunnelKey: 32768,
 				Ports: []string{"vm1", "vm2", "vm3", "lp1", "vip1", "ls1-lr0", "ls1-lr1", "c1"}},
 		},
-		VIFs:       map[string]uint16{"vm1": 5, "lp1": 6, "vm4": 9},
-		PatchPorts: map[string]uint16{"ln-public": 4, "ln-net2": 10},
+		LoadBalancers: []LoadBalancer{{UUID: uuid("9659c115"), VIPs: map[string]string{"10.0.0.200:80": "10.0.0.11:8080"},
+			Options: map[string]string{"hairpin_orig_tuple": "true"}, Datapaths: []uint32{ls1}}},
+		LBHairpinUseCTLabel: true,
+		VIFs:                map[string]uint16{"vm1": 5, "lp1": 6, "vm4": 9},
+		PatchPorts:          map[string]uint16{"ln-public": 4, "ln-net2": 10},
 		Tunnels: []Tunnel{
 			{Chassis: "hv2", IP: "192.168.0.2", Type: "geneve", OFPort: 1},
 			{Chassis: "hv3", IP: "192.168.0.3", Type: "vxlan", OFPort: 3},

@@ -339,6 +339,38 @@ var scenarios = []scenario{
 		expect:   []string{"table=0, priority=110,", "bundle(eth_src,0,active_backup"},
 		expectRE: []string{`table=39, priority=100,.* actions=set_field:ANY->in_port,set_field:0x1/0xffffff->tun_id,output:`},
 	},
+	{
+		// Load balancers: TCP with ports on a switch and its router,
+		// one without ports, IPv6, and one with hairpin_snat_ip.
+		name:      "load-balancers",
+		encapType: "geneve",
+		build: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			nb := c.MustNbctl
+			nb("ls-add", "ls1")
+			addVIF(c, "ls1", "vm1", "00:00:00:00:01:01 10.0.0.11 fd00::11", "")
+			addVIF(c, "ls1", "vm2", "00:00:00:00:01:02 10.0.0.12 fd00::12", "")
+			nb("ls-add", "ls2")
+			addVIF(c, "ls2", "vm3", "00:00:00:00:02:03 10.1.0.13", "")
+			nb("lr-add", "lr0")
+			connect(c, "lr0", "ls1", "00:00:00:00:ff:01", "10.0.0.1/24")
+			connect(c, "lr0", "ls2", "00:00:00:00:ff:02", "10.1.0.1/24")
+			nb("lb-add", "lb-tcp", "10.0.0.200:80", "10.0.0.11:8080,10.0.0.12:8080", "tcp")
+			nb("lb-add", "lb-noport", "10.0.0.201", "10.0.0.11,10.1.0.13")
+			nb("lb-add", "lb-v6", "[fd00::200]:443", "[fd00::11]:8443,[fd00::12]:8443", "tcp")
+			nb("lb-add", "lb-snat", "10.0.0.202:53", "10.0.0.12:5353", "udp")
+			nb("set", "Load_Balancer", "lb-snat", `options:hairpin_snat_ip="10.0.0.99 fd00::99"`)
+			for _, lb := range []string{"lb-tcp", "lb-noport", "lb-v6", "lb-snat"} {
+				nb("ls-lb-add", "ls1", lb)
+			}
+			nb("ls-lb-add", "ls2", "lb-noport")
+			nb("lr-lb-add", "lr0", "lb-tcp")
+		},
+		vifs:     []string{"vm1", "vm2", "vm3"},
+		up:       []string{"vm1", "vm2", "vm3"},
+		minFlows: 40,
+		expect: []string{"table=68,", "table=70, priority=200,", "table=70, priority=90,",
+			"nat(src=10.0.0.99)", "nat(src=fd00::200)", "NXM_OF_UDP_SRC[]=NXM_OF_UDP_DST[]"},
+	},
 }
 
 // addVIF adds a logical switch port with addresses and, when ps is not
