@@ -178,3 +178,33 @@ func TestVXLANNetwork(t *testing.T) {
 		t.Errorf("ping succeeded but the VXLAN tunnel sent nothing (tx %d -> %d)", before, after)
 	}
 }
+
+// TestFloodingAcrossTunnel: on a switch whose ports have "unknown"
+// addresses (no port security, no ARP responder), ARP requests reach the
+// other chassis only through the _MC_flood group and replies to a MAC the
+// switch does not know through _MC_unknown, both over the tunnel.
+func TestFloodingAcrossTunnel(t *testing.T) {
+	tp := NewTopology(t)
+	hv1 := tp.AddNode("hv1")
+	hv2 := tp.AddNode("hv2")
+	tp.Central.MustNbctl("ls-add", "flood",
+		"--", "lsp-add", "flood", "u1", "--", "lsp-set-addresses", "u1", "unknown",
+		"--", "lsp-add", "flood", "u2", "--", "lsp-set-addresses", "u2", "unknown")
+	must(t, tp.Central.WaitSync())
+	u1 := hv1.AddVM("u1", "u1", "fa:16:3e:f1:00:01", "10.20.0.1/24", 1442, "")
+	u2 := hv2.AddVM("u2", "u2", "fa:16:3e:f1:00:02", "10.20.0.2/24", 1442, "")
+	must(t, hv1.WaitTunnel("hv2"))
+
+	capture, err := u2.StartCapture("arp and src host 10.20.0.1")
+	must(t, err)
+	if err := u1.PingEventually(u2.IP, settle); err != nil {
+		capture.Stop()
+		t.Fatalf("u1 -> u2 with unknown addresses: %v", err)
+	}
+	if pkts := capture.Stop(); len(pkts) == 0 {
+		t.Errorf("u2 never saw u1's ARP: the request was not flooded to hv2")
+	}
+	if err := u2.Ping(u1.IP, 2); err != nil {
+		t.Errorf("u2 -> u1: %v", err)
+	}
+}
