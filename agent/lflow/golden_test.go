@@ -222,6 +222,7 @@ func TestIncrementalPortLocality(t *testing.T) {
 		if !mod.Datapaths[i].IsSwitch() && mod.Datapaths[i].Local {
 			mod.Datapaths[i].Local = false
 			dp = mod.Datapaths[i]
+			break
 		}
 	}
 	tr.PutDatapath(dp)
