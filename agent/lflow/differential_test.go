@@ -161,6 +161,11 @@ func neutronTopology(t *testing.T, c *sandbox.Central) {
 	nb("lsp-set-type", "vip0", "virtual")
 	nb("lsp-set-options", "vip0", "virtual-ip=10.0.0.100", "virtual-parents=vm1,vm2")
 
+	// A template load balancer resolved through Chassis_Template_Var.
+	nb("create", "Chassis_Template_Var", "chassis=hv1", `variables={vip="10.0.0.210",vport="81",backends="10.0.0.11:8081,10.0.0.12:8081"}`)
+	lbt := c.MustNbctl("create", "Load_Balancer", "name=lbt", "protocol=tcp", `options:template=true`, `options:address-family=ipv4`, `vips:"^vip:^vport"="^backends"`)
+	nb("add", "Logical_Switch", "sw0", "load_balancer", lbt)
+
 	// Static MAC bindings (one overriding learnt ones).
 	nb("static-mac-binding-add", "lrp-pub", "172.24.4.50", "00:00:00:00:aa:50")
 	nb("static-mac-binding-add", "lrp-pub", "172.24.4.51", "00:00:00:00:aa:51")

@@ -331,3 +331,25 @@ func TestIncrementalExtraSources(t *testing.T) {
 	mod.LBHairpinUseCTLabel = !in.LBHairpinUseCTLabel
 	sameFlows(t, "hairpin ct_mark/ct_label switched", tr, full(mod))
 }
+
+func TestIncrementalTemplateVars(t *testing.T) {
+	in, _ := loadGolden(t, "neutron")
+	if len(in.TemplateVars) == 0 {
+		t.Fatal("snapshot has no template variables")
+	}
+	tr := full(in)
+	mod := cloneInput(in)
+	mod.TemplateVars = map[string]string{}
+	for k, v := range in.TemplateVars {
+		mod.TemplateVars[k] = v
+	}
+	mod.TemplateVars["vip"] = "10.0.0.211"
+	mod.TemplateVars["backends"] = "10.0.0.12:9090"
+	tr.SetTemplateVars(mod.TemplateVars)
+	sameFlows(t, "template vars changed", tr, full(mod))
+	if tr.NumFlows() == 0 || strings.Contains(strings.Join(flowTexts(tr), "\n"), "10.0.0.210") {
+		t.Errorf("old template value still in use")
+	}
+	tr.SetTemplateVars(in.TemplateVars)
+	sameFlows(t, "template vars restored", tr, full(in))
+}

@@ -565,6 +565,13 @@ func (t *Translator) SetTemplateVars(vars map[string]string) {
 		t.tmplVars[k] = v
 	}
 	t.reprocess(keys...)
+	if len(keys) > 0 {
+		for _, u := range sortedKeys(t.extra.lbs) {
+			if lb := t.extra.lbs[u]; lb.Options["template"] == "true" {
+				t.considerLB(lb)
+			}
+		}
+	}
 }
 
 // Sources returns the UUIDs of the Southbound rows (logical flows, MAC
