@@ -80,6 +80,10 @@ var scenarios = []scenario{
 			nb("lsp-add", "public", "ext1", "--", "lsp-set-type", "ext1", "external",
 				"--", "lsp-set-addresses", "ext1", "00:00:00:00:02:01 172.16.0.50",
 				"--", "set", "Logical_Switch_Port", "ext1", "ha_chassis_group="+grp)
+			// A second router on the provider network: both routers'
+			// ports feed the localnet's chassis-MAC conjunction.
+			nb("lr-add", "lr2")
+			connect(c, "lr2", "public", "00:00:00:00:ff:22", "172.16.0.3/24")
 			nb("lsp-add", "public", "lp2", "--", "lsp-set-type", "lp2", "localport",
 				"--", "lsp-set-addresses", "lp2", "00:00:00:00:02:04 172.16.0.3")
 

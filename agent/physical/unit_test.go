@@ -277,3 +277,19 @@ func largeInput(portsPerSwitch, nSwitches, nChassis int) *Input {
 	}
 	return in
 }
+
+func TestDropAmbiguous(t *testing.T) {
+	acc := map[string]bool{`ambiguous: ^table=0, priority=180,dl_vlan=\d+$`: true}
+	missing := []string{
+		"cookie=0x1, table=0, priority=180,dl_vlan=100 actions=conjunction(100,2/2)",
+		"cookie=0x1, table=0, priority=100,in_port=1 actions=drop",
+	}
+	extra := []string{
+		"cookie=0x2, table=0, priority=180,dl_vlan=100 actions=conjunction(100,2/2)",
+		"cookie=0x2, table=0, priority=181,dl_vlan=100 actions=conjunction(100,2/2)",
+	}
+	m, e := dropAmbiguous(acc, missing, extra)
+	if len(m) != 1 || m[0] != missing[1] || len(e) != 1 || e[0] != extra[1] {
+		t.Errorf("dropAmbiguous = %q, %q", m, e)
+	}
+}
