@@ -90,10 +90,51 @@ var extraMatches = []string{
 	"dp_hash=0x5/0xf",
 }
 
+// extraActions cover actions of issue 3 that the upstream action vectors
+// do not reach, in the text ovs-ofctl accepts.
+var extraActions = []string{
+	"output:5",
+	"output:NXM_NX_REG14[]",
+	"IN_PORT",
+	"resubmit(,10,ct)",
+	"resubmit(5,10)",
+	"push_vlan:0x8100,set_field:4196->vlan_vid",
+	"pop_vlan",
+	"strip_vlan",
+	"mod_dl_src:00:00:00:00:00:01,mod_dl_dst:00:00:00:00:00:02",
+	"mod_nw_src:10.0.0.1,mod_nw_dst:10.0.0.2,mod_nw_tos:16,mod_nw_ecn:1,mod_nw_ttl:9",
+	"mod_tp_src:1,mod_tp_dst:80",
+	"set_field:ff:ff:ff:ff:ff:ff->eth_dst",
+	"set_field:fd00::1->ipv6_src",
+	"set_field:0xa->tun_id,set_field:192.168.0.1->tun_dst,set_field:0x10005->tun_metadata0",
+	"set_field:0x1/0x1->reg10",
+	"set_field:0x5->xxreg1",
+	"load:0x5->NXM_NX_REG0[0..7],move:NXM_NX_REG0[0..15]->NXM_NX_REG1[16..31]",
+	"push:NXM_NX_REG0[],pop:NXM_NX_REG1[]",
+	"clone(set_field:0x1->reg0,resubmit(,10))",
+	"note:01.02.03",
+	"conjunction(1,1/2),conjunction(2,2/3)",
+	"controller(reason=no_match,max_len=100,id=5,userdata=00.01,pause,meter_id=3)",
+	"controller(userdata=00.00.00.01.00.00.00.00)",
+	"ct(commit,zone=5,exec(set_field:0x1->ct_mark,set_field:0x2/0x2->ct_label))",
+	"ct(commit,table=10,zone=NXM_NX_REG13[0..15],nat(src=10.0.0.1-10.0.0.5:100-200,persistent))",
+	"ct(commit,nat(dst=[fd00::1]:80,random))",
+	"ct_clear",
+	"check_pkt_larger(1500)->NXM_NX_REG0[0]",
+	"set_queue:3,pop_queue",
+	"dec_ttl(1,2)",
+	"exit",
+	"group:1",
+	"meter:1",
+	"learn(table=10,idle_timeout=10,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])",
+	"sample(probability=100,collector_set_id=1,obs_domain_id=2,obs_point_id=3)",
+}
+
 // candidateMatches are tried in order for an action whose prerequisites
 // are unknown: the first that ovs-ofctl accepts is kept.
 var candidateMatches = []string{"", "ip", "ipv6", "arp", "tcp", "udp", "sctp", "tcp6", "udp6", "icmp", "icmp6",
-	"icmp6,icmp_type=135", "icmp6,icmp_type=136", "vlan_tci=0x1000/0x1000", "ip,vlan_tci=0x1000/0x1000"}
+	"icmp6,icmp_type=135", "icmp6,icmp_type=136", "vlan_tci=0x1000/0x1000", "ip,vlan_tci=0x1000/0x1000",
+	"ct_state=+trk,ip", "ct_state=-inv+trk,ip", "ct_state=+est+trk,ip"}
 
 // corpusFlows builds the round-trip corpus as `ovs-ofctl add-flow` text:
 // the matches of the upstream expression→flows vectors and extraMatches
@@ -159,6 +200,9 @@ func corpusFlows(t *testing.T, sw *ovstest.Switch, bridge string) (flows, groups
 		}
 	}
 	groups = dedupe(groups)
+	for _, a := range extraActions {
+		actions = append(actions, action{text: a})
+	}
 	rejected := 0
 	for _, a := range actions {
 		prio++
