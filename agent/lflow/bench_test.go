@@ -147,7 +147,7 @@ func BenchmarkFull(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger})
+		tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger, HelperTables: true})
 		tr.Full(in)
 		nflows = tr.NumFlows()
 	}
@@ -162,7 +162,7 @@ func BenchmarkFull(b *testing.B) {
 // recomputes only its dependent flows.
 func BenchmarkAddressSetChange(b *testing.B) {
 	in := northdInput(b)
-	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger})
+	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger, HelperTables: true})
 	tr.Full(in)
 	orig := in.AddressSets["as_sg0_ip4"]
 	grown := append(append([]string(nil), orig...), "192.168.0.1")

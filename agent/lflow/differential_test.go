@@ -270,7 +270,7 @@ func TestDifferentialOVNController(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}})
+	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, HelperTables: true})
 	tr.Full(in)
 	var mine []string
 	for _, f := range tr.Flows() {

@@ -17,7 +17,11 @@
 //     hash ovn-controller uses (controller/lflow-conj-ids.c), and clause
 //     flows shared by several logical flows merged into one flow whose
 //     actions hold every conjunction (ofctrl_add_or_append_flow);
-//   - the groups and meters the actions allocate, reference counted.
+//   - the groups and meters the actions allocate, reference counted;
+//   - optionally (Options.HelperTables) the other tables lflow.c fills:
+//     MAC_Binding/Static_MAC_Binding (66, 67), load balancer hairpin (68,
+//     70), FDB (71, 72) and port security (73-75). agent/physical computes
+//     the same tables; the agent must install only one of the two.
 //
 // It owns only pure computation: no sockets, no OVSDB. Its inputs are plain
 // structs (Input and the types it holds) that the agent fills from the
