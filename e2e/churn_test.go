@@ -156,3 +156,45 @@ func TestTakeOverFromOVNController(t *testing.T) {
 		t.Errorf("chassis after the hand-over: %v, %v", names, err)
 	}
 }
+
+// TestEncapIPChange: a chassis moves to a new underlay address; its Encap
+// row follows, the other chassis re-point their tunnels, and traffic flows
+// again.
+func TestEncapIPChange(t *testing.T) {
+	tp := NewTopology(t)
+	hv1 := tp.AddNode("hv1")
+	hv2 := tp.AddNode("hv2")
+	ls := neutronNetwork(t, tp, "e1c00000-0000-0000-0000-000000000001", "renumber", "1442")
+	neutronPort(t, tp, ls, "ip-vm1", "fa:16:3e:e1:00:01", "192.168.101.11", "hv1")
+	neutronPort(t, tp, ls, "ip-vm2", "fa:16:3e:e1:00:02", "192.168.101.12", "hv2")
+	must(t, tp.Central.WaitSync())
+	vm1 := hv1.AddVM("ipvm1", "ip-vm1", "fa:16:3e:e1:00:01", "192.168.101.11/24", 1442, "")
+	vm2 := hv2.AddVM("ipvm2", "ip-vm2", "fa:16:3e:e1:00:02", "192.168.101.12/24", 1442, "")
+	if err := vm1.PingEventually(vm2.IP, settle); err != nil {
+		t.Fatal(err)
+	}
+
+	newIP := underlayPrefix + "102"
+	// Keep the new (secondary) address when the old primary one is deleted.
+	mustRun(t, hv2.Exec, "sysctl", "-qw", "net.ipv4.conf.br-phy.promote_secondaries=1")
+	mustRun(t, hv2.Exec, "ip", "addr", "add", newIP+"/24", "dev", "br-phy")
+	must(t, hv2.SetExternalIDs(map[string]string{"ovn-encap-ip": newIP}))
+	must(t, sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
+		ip, err := tp.Central.Sbctl("--bare", "--columns=ip", "find", "Encap", "chassis_name=hv2")
+		return ip == newIP, err
+	}))
+	if err := sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
+		out, err := hv1.Vsctl("--bare", "--columns=name", "find", "Interface", "options:remote_ip="+newIP)
+		return out != "", err
+	}); err != nil {
+		t.Fatalf("hv1 has no tunnel to hv2's new address %s: %v", newIP, err)
+	}
+	// The old address goes away so that only the new tunnel can carry.
+	mustRun(t, hv2.Exec, "ip", "addr", "del", hv2.UnderlayIP+"/24", "dev", "br-phy")
+	if err := vm1.PingEventually(vm2.IP, settle); err != nil {
+		t.Fatalf("VM1 -> VM2 after hv2 moved to %s: %v", newIP, err)
+	}
+	if err := vm2.Ping(vm1.IP, 2); err != nil {
+		t.Errorf("VM2 -> VM1 after the move: %v", err)
+	}
+}
