@@ -177,6 +177,7 @@ func PlanTunnels(cfg Config, remotes []Chassis, brInt Bridge) TunnelPlan {
 		zones[z] = true
 	}
 
+	nextCounter := make(map[string]int)
 	sorted := append([]Chassis(nil), remotes...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	wanted := make(map[string]bool)
@@ -223,7 +224,7 @@ func PlanTunnels(cfg Config, remotes []Chassis, brInt Bridge) TunnelPlan {
 			if had {
 				want.Name = old.Name
 			} else {
-				want.Name = freeTunnelName(cfg.ChassisIdx, ch.Name, usedNames)
+				want.Name = freeTunnelName(cfg.ChassisIdx, ch.Name, usedNames, nextCounter)
 				if want.Name == "" {
 					plan.Warnings = append(plan.Warnings, fmt.Sprintf("no free tunnel port name for chassis %q", ch.Name))
 					continue
@@ -261,9 +262,16 @@ func isReplaced(adds []TunnelPort, name string) bool {
 	return false
 }
 
-func freeTunnelName(idx, chassis string, used map[string]bool) string {
-	for n := 0; n < 0xffff; n++ {
+// freeTunnelName returns the first unused candidate name. next remembers,
+// per truncated chassis name, where the previous search stopped: names
+// only get used during one plan, so earlier candidates stay taken, and
+// many chassis sharing a 6-byte prefix ("compute-0001"...) cost linear
+// rather than quadratic time.
+func freeTunnelName(idx, chassis string, used map[string]bool, next map[string]int) string {
+	key := tunnelName(idx, chassis, 0)
+	for n := next[key]; n < 0xffff; n++ {
 		if name := tunnelName(idx, chassis, n); !used[name] {
+			next[key] = n + 1
 			return name
 		}
 	}
