@@ -367,3 +367,38 @@ func TestHelperTablesOptIn(t *testing.T) {
 		t.Fatal("no flows")
 	}
 }
+
+// A full recompute keeps the ids of groups still in use.
+func TestFullKeepsGroupIDs(t *testing.T) {
+	in, _ := loadGolden(t, "neutron")
+	tr := newTestTranslator()
+	tr.Full(in)
+	before := map[uint32]string{}
+	for _, g := range tr.Groups() {
+		before[g.ID] = GroupText(g)
+	}
+	if len(before) < 2 {
+		t.Fatalf("want at least 2 groups, have %d", len(before))
+	}
+	// Drop the flows that use lb0's backends, recompute everything.
+	mod := cloneInput(in)
+	mod.Flows = nil
+	for _, f := range in.Flows {
+		if !strings.Contains(f.Actions, "10.0.0.11:8080") {
+			mod.Flows = append(mod.Flows, f)
+		}
+	}
+	tr.Changes()
+	tr.Full(mod)
+	d := tr.Changes()
+	after := map[uint32]string{}
+	for _, g := range tr.Groups() {
+		after[g.ID] = GroupText(g)
+		if b, ok := before[g.ID]; !ok || b != GroupText(g) {
+			t.Errorf("group %d changed across Full: %q -> %q", g.ID, b, GroupText(g))
+		}
+	}
+	if len(after) >= len(before) || len(d.DeleteGroups) != len(before)-len(after) || len(d.PutGroups) != 0 {
+		t.Errorf("groups %d -> %d; delta puts %d deletes %v", len(before), len(after), len(d.PutGroups), d.DeleteGroups)
+	}
+}

@@ -117,6 +117,8 @@ type Translator struct {
 	groupRefs, meterRefs   map[uint32]int
 	groupsDirty            map[uint32]struct{}
 	metersDirty            map[uint32]struct{}
+	// prevGroups and prevMeters hold, during Full, what was there before.
+	prevGroups, prevMeters map[uint32]string
 
 	extra        extraState
 	lbUseCTLabel bool
@@ -169,17 +171,29 @@ func (t *Translator) reset() {
 		for k, d := range t.table {
 			t.dirty[k] = d.match
 		}
+		t.prevGroups, t.prevMeters = map[uint32]string{}, map[uint32]string{}
 		for id := range t.groupRefs {
 			t.groupsDirty[id] = struct{}{}
+			if g, ok := t.group(id); ok {
+				t.prevGroups[id] = GroupText(g)
+			}
 		}
 		for id := range t.meterRefs {
 			t.metersDirty[id] = struct{}{}
+			if m, ok := t.meter(id); ok {
+				t.prevMeters[id] = MeterText(m)
+			}
 		}
 		t.table = map[flowKey]*desired{}
 	}
 	t.conj = newConjIDs()
-	t.groupTable = actions.NewExtendTable("group-table", actions.MaxGroupID)
-	t.meterTable = actions.NewExtendTable("meter-table", actions.MaxMeterID)
+	// The group and meter tables outlive a full recompute, so a group or
+	// meter that is still used keeps its id (as ovn-controller's extend
+	// tables do); Full releases the ones nothing uses any more.
+	if t.groupTable == nil {
+		t.groupTable = actions.NewExtendTable("group-table", actions.MaxGroupID)
+		t.meterTable = actions.NewExtendTable("meter-table", actions.MaxMeterID)
+	}
 	t.groupRefs = map[uint32]int{}
 	t.meterRefs = map[uint32]int{}
 }
@@ -247,6 +261,28 @@ func (t *Translator) Full(in *Input) {
 		ls := &lflowState{f: flows[i]}
 		t.flows[ls.f.UUID] = ls
 		t.consider(ls)
+	}
+	releaseUnused(t.groupTable, t.groupRefs)
+	releaseUnused(t.meterTable, t.meterRefs)
+	// Groups and meters that came back unchanged are not changes.
+	for id, text := range t.prevGroups {
+		if g, ok := t.group(id); ok && GroupText(g) == text {
+			delete(t.groupsDirty, id)
+		}
+	}
+	for id, text := range t.prevMeters {
+		if m, ok := t.meter(id); ok && MeterText(m) == text {
+			delete(t.metersDirty, id)
+		}
+	}
+	t.prevGroups, t.prevMeters = nil, nil
+}
+
+func releaseUnused(tbl *actions.ExtendTable, refs map[uint32]int) {
+	for _, e := range tbl.Entries() {
+		if refs[e.ID] == 0 {
+			tbl.Release(e.Description)
+		}
 	}
 }
 
