@@ -145,6 +145,14 @@ var scenarios = []scenario{
 				sbFakeChassis(t, c, name, "geneve", fmt.Sprintf("192.168.0.%d", i))
 				c.MustSbctl("lsp-bind", port, name)
 			}
+			// A gateway router on hv2: its switch-side l3gateway port is
+			// remote here.
+			c.MustNbctl("lr-add", "gw2", "--", "set", "Logical_Router", "gw2", "options:chassis=hv2")
+			connect(c, "gw2", "ls1", "00:00:00:00:ff:02", "10.0.0.2/24")
+		},
+		after: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			// What ovn-controller on hv2 would claim.
+			c.MustSbctl("lsp-bind", "ls1-gw2", "hv2")
 		},
 		vifs: []string{"vm1"},
 		up:   []string{"vm1"},
@@ -153,6 +161,7 @@ var scenarios = []scenario{
 		},
 		minFlows: 25,
 		expect:   []string{"table=39, priority=100,reg15=0x8000"},
+		expectRE: []string{`table=39, priority=100,reg15=0x8,metadata=0x1 actions=set_field:0x1/0xffffff->tun_id`},
 	},
 	{
 		// VXLAN: this chassis speaks geneve and vxlan, hv3 only vxlan
