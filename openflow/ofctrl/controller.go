@@ -999,7 +999,18 @@ func (c *Controller) applied(ops []*op, refused map[*op]Rejection) {
 // ends: it reconnects (with backoff) when the switch goes away — e.g. an
 // ovs-vswitchd restart — and reconciles after each connection, syncs on
 // every Update, and checks for drift periodically.
+//
+// Run connects only after the first Update (or SetFlows): reconciling
+// against a desired table the agent has not computed yet would empty
+// br-int, which a restarting agent must never do.
 func (c *Controller) Run(ctx context.Context) error {
+	for c.DesiredVersion() == 0 {
+		select {
+		case <-c.kick:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	backoff := c.backoffMin
 	for ctx.Err() == nil {
 		if err := c.Connect(ctx); err != nil {

@@ -18,7 +18,8 @@
 // FlowDecoder and compared by value):
 //
 //	ctl := ofctrl.New("unix:/var/run/openvswitch/br-int.mgmt")
-//	go ctl.Run(ctx)                          // connect, reconcile, resync on change, drift checks
+//	go ctl.Run(ctx)                          // waits for the first desired state, then connects,
+//	                                         // reconciles, syncs on change, checks drift
 //	v := ctl.SetFlowValues(flows)            // full desired flow set; only the difference is sent
 //	v = ctl.Update(func(t ofctrl.Txn) {      // or incremental changes, groups, meters
 //		t.PutFlow(ofctrl.FromFlow(f)); t.PutGroup(g); t.DeleteMeter(id)

@@ -413,3 +413,29 @@ func TestMeterFlagsReadBackEqual(t *testing.T) {
 		t.Fatalf("meters read back differently: drift %d, %v\n%s", n, err, sw.Ofctl("dump-meters", "br-int"))
 	}
 }
+
+// A restarting agent starts Run before it has computed its flows: the
+// bridge must keep its flows until the first desired state arrives.
+func TestRunWaitsForFirstDesiredState(t *testing.T) {
+	sw, ctx := start(t)
+	sw.Ofctl("add-flow", "br-int", "table=70,priority=1,actions=drop")
+	c := New(sw.Mgmt("br-int"), WithDecoder(RawDecoder{}))
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(runCtx) }()
+	time.Sleep(100 * time.Millisecond) // Run would have connected and reconciled by now
+	if c.Stats().Connects != 0 || countFlows(sw, "table=70") != 1 {
+		t.Fatalf("Run touched the bridge before any desired state: %+v", c.Stats())
+	}
+	v := c.SetFlows(testFlows(2, 71))
+	if err := c.WaitInstalled(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if countFlows(sw, "table=70") != 0 || countFlows(sw, "table=71") != 2 {
+		t.Fatalf("bridge not reconciled:\n%s", sw.Ofctl("dump-flows", "br-int"))
+	}
+	stop()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v", err)
+	}
+}
