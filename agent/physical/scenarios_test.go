@@ -102,6 +102,10 @@ var scenarios = []scenario{
 			connect(c, "lr1", "ls2", "00:00:00:00:ff:12", "10.2.0.1/24")
 			addVIF(c, "ls2", "vm6", "00:00:00:00:04:06 10.2.0.6", "00:00:00:00:04:06")
 			addVIF(c, "ls2", "vm7", "00:00:00:00:04:07 10.2.0.7", "")
+			// Port security variants: IPv6 only (network and host), two
+			// entries, an IPv4 network with host bits zero.
+			addVIF(c, "ls2", "vm8", "00:00:00:00:04:08 fd02::8", "00:00:00:00:04:08 fd02::/64 fd03::8")
+			nb("lsp-set-port-security", "vm8", "00:00:00:00:04:08 fd02::/64 fd03::8", "00:00:00:00:04:18 10.2.0.0/24")
 			nb("lsp-add", "ls2", "vip2", "--", "lsp-set-type", "vip2", "virtual",
 				"--", "lsp-set-options", "vip2", "virtual-ip=10.2.0.100", "virtual-parents=vm6,vm7")
 			nb("static-mac-binding-add", "lr1-net2", "192.168.1.200", "00:00:00:00:99:01")
@@ -117,8 +121,8 @@ var scenarios = []scenario{
 			c.MustSbctl("create", "MAC_Binding", "logical_port=lr1-net2", `ip="fd01::77"`,
 				`mac="00:00:00:00:07:08"`, "datapath="+lr1)
 		},
-		vifs: []string{"vm4", "vm6", "lp2"},
-		up:   []string{"vm4", "vm6", "ext1"},
+		vifs: []string{"vm4", "vm6", "vm8", "lp2"},
+		up:   []string{"vm4", "vm6", "vm8", "ext1"},
 		ready: func(ch *sandbox.Chassis) (bool, error) {
 			if ok, err := hasInterfaces(ch, "geneve", "ovn-hv2-0", "ovn-hv4-0"); !ok || err != nil {
 				return ok, err
