@@ -177,3 +177,29 @@ func BenchmarkAddressSetChange(b *testing.B) {
 		tr.Changes()
 	}
 }
+
+// BenchmarkPortLocalityChange flips one VIF between bound here and not (a
+// port claim or release).
+func BenchmarkPortLocalityChange(b *testing.B) {
+	in := northdInput(b)
+	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger, HelperTables: true})
+	tr.Full(in)
+	var p PortBinding
+	for _, q := range in.Ports {
+		if q.Name == "vm0-0" {
+			p = q
+		}
+	}
+	off := p
+	off.Related, off.Resident = false, false
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			tr.PutPort(off)
+		} else {
+			tr.PutPort(p)
+		}
+		tr.Changes()
+	}
+}

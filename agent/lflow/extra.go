@@ -53,6 +53,7 @@ var (
 // extraState is what the translator keeps for the non-lflow sources.
 type extraState struct {
 	macBindings map[string]*MACBinding
+	macByPort   map[string]map[string]struct{} // logical port -> binding uuids
 	fdbs        map[string]*FDB
 	lbs         map[string]*LoadBalancer
 	out         map[string]*[]outRef // by source id
@@ -63,6 +64,7 @@ func sourceID(kind, id string) string { return kind + ":" + id }
 func (t *Translator) resetExtra() {
 	t.extra = extraState{
 		macBindings: map[string]*MACBinding{},
+		macByPort:   map[string]map[string]struct{}{},
 		fdbs:        map[string]*FDB{},
 		lbs:         map[string]*LoadBalancer{},
 		out:         map[string]*[]outRef{},
@@ -122,14 +124,49 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // PutMACBinding adds or replaces a MAC_Binding or Static_MAC_Binding row.
 func (t *Translator) PutMACBinding(b MACBinding) {
-	t.extra.macBindings[b.UUID] = &b
+	t.setMACBinding(b.UUID, &b)
 	t.considerMACBinding(&b)
 }
 
 // DeleteMACBinding removes a MAC_Binding or Static_MAC_Binding row.
 func (t *Translator) DeleteMACBinding(uuid string) {
-	delete(t.extra.macBindings, uuid)
+	t.setMACBinding(uuid, nil)
 	t.dropExtra(sourceID("mb", uuid))
+}
+
+func (t *Translator) setMACBinding(uuid string, b *MACBinding) {
+	if old := t.extra.macBindings[uuid]; old != nil {
+		if m := t.extra.macByPort[old.LogicalPort]; m != nil {
+			delete(m, uuid)
+			if len(m) == 0 {
+				delete(t.extra.macByPort, old.LogicalPort)
+			}
+		}
+		delete(t.extra.macBindings, uuid)
+	}
+	if b == nil {
+		return
+	}
+	t.extra.macBindings[uuid] = b
+	m := t.extra.macByPort[b.LogicalPort]
+	if m == nil {
+		m = map[string]struct{}{}
+		t.extra.macByPort[b.LogicalPort] = m
+	}
+	m[uuid] = struct{}{}
+}
+
+// recomputePortExtra recomputes what depends on one port: its port
+// security and the MAC bindings learnt on it.
+func (t *Translator) recomputePortExtra(name string) {
+	if pb := t.ports[name]; pb != nil {
+		t.considerPortSec(pb)
+	} else {
+		t.dropExtra(sourceID("ps", name))
+	}
+	for _, u := range sortedKeys(t.extra.macByPort[name]) {
+		t.considerMACBinding(t.extra.macBindings[u])
+	}
 }
 
 // PutFDB adds or replaces an FDB row.

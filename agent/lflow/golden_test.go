@@ -215,6 +215,22 @@ func TestIncrementalPortLocality(t *testing.T) {
 	}
 	sameFlows(t, "vm2 local again", tr, full(in))
 
+	mod = cloneInput(in)
+	mod.Ports = nil
+	for _, p := range in.Ports {
+		if p.Name != "vm2" {
+			mod.Ports = append(mod.Ports, p)
+		}
+	}
+	tr.DeletePort("vm2")
+	sameFlows(t, "vm2 deleted", tr, full(mod))
+	for _, p := range in.Ports {
+		if p.Name == "vm2" {
+			tr.PutPort(p)
+		}
+	}
+	sameFlows(t, "vm2 back", tr, full(in))
+
 	// A datapath that stops being local takes its flows away.
 	mod = cloneInput(in)
 	var dp Datapath

@@ -100,8 +100,9 @@ type Translator struct {
 	mcGroups    map[string]*MulticastGroup // "<dp uuid> <name>"
 	addrSets    map[string]*expr.ConstantSet
 	pgRaw       map[string][]string
-	portGroups  map[string]*expr.ConstantSet // reduced to related ports
-	relatedIDs  map[string]struct{}          // "<dp key>_<port key>"
+	pgByPort    map[string]map[string]struct{} // port name -> port groups
+	portGroups  map[string]*expr.ConstantSet   // reduced to related ports
+	relatedIDs  map[string]struct{}            // "<dp key>_<port key>"
 	tmplVars    map[string]string
 	tunnels     map[string]uint32
 	collectors  map[uint32]bool
@@ -152,6 +153,7 @@ func (t *Translator) reset() {
 	t.mcGroups = map[string]*MulticastGroup{}
 	t.addrSets = map[string]*expr.ConstantSet{}
 	t.pgRaw = map[string][]string{}
+	t.pgByPort = map[string]map[string]struct{}{}
 	t.portGroups = map[string]*expr.ConstantSet{}
 	t.relatedIDs = map[string]struct{}{}
 	t.tmplVars = map[string]string{}
@@ -222,7 +224,7 @@ func (t *Translator) Full(in *Input) {
 		t.addrSets[name] = expr.NewAddressSet(vals)
 	}
 	for name, ports := range in.PortGroups {
-		t.pgRaw[name] = ports
+		t.setPGRaw(name, ports)
 	}
 	for k, v := range in.TemplateVars {
 		t.tmplVars[k] = v
@@ -242,7 +244,7 @@ func (t *Translator) Full(in *Input) {
 	}
 	for i := range in.MACBindings {
 		b := in.MACBindings[i]
-		t.extra.macBindings[b.UUID] = &b
+		t.setMACBinding(b.UUID, &b)
 	}
 	for i := range in.FDBs {
 		f := in.FDBs[i]
@@ -318,6 +320,27 @@ func appendUint(b []byte, v uint64) []byte {
 		}
 	}
 	return append(b, tmp[i:]...)
+}
+
+// setPGRaw records a port group's members and keeps pgByPort in step.
+func (t *Translator) setPGRaw(name string, ports []string) {
+	for _, p := range t.pgRaw[name] {
+		if m := t.pgByPort[p]; m != nil {
+			delete(m, name)
+			if len(m) == 0 {
+				delete(t.pgByPort, p)
+			}
+		}
+	}
+	t.pgRaw[name] = ports
+	for _, p := range ports {
+		m := t.pgByPort[p]
+		if m == nil {
+			m = map[string]struct{}{}
+			t.pgByPort[p] = m
+		}
+		m[name] = struct{}{}
+	}
 }
 
 // rebuildPortGroup reduces a port group to the related ports, as
@@ -496,13 +519,14 @@ func (t *Translator) DeleteAddressSet(name string) {
 // PutPortGroup adds or replaces a Port_Group (southbound name) and
 // recomputes the flows that use it.
 func (t *Translator) PutPortGroup(name string, ports []string) {
-	t.pgRaw[name] = ports
+	t.setPGRaw(name, ports)
 	t.rebuildPortGroup(name)
 	t.reprocess(depKey{depPortGroup, name})
 }
 
 // DeletePortGroup removes a Port_Group.
 func (t *Translator) DeletePortGroup(name string) {
+	t.setPGRaw(name, nil)
 	delete(t.pgRaw, name)
 	t.rebuildPortGroup(name)
 	t.reprocess(depKey{depPortGroup, name})
@@ -563,17 +587,53 @@ func (t *Translator) PutPort(p PortBinding) {
 	t.ports[p.Name] = &p
 	keys := []depKey{{depPort, p.Name}}
 	if old == nil || old.Related != p.Related || old.TunnelKey != p.TunnelKey || old.Datapath != p.Datapath {
-		keys = append(keys, t.relatedChangeKeys()...)
+		keys = append(keys, t.portRelatedChanged(old, &p)...)
 	}
 	t.reprocess(keys...)
-	t.recomputeExtra()
+	t.recomputePortExtra(p.Name)
 }
 
 // DeletePort removes a Port_Binding.
 func (t *Translator) DeletePort(name string) {
+	old := t.ports[name]
 	delete(t.ports, name)
-	t.reprocess(append(t.relatedChangeKeys(), depKey{depPort, name})...)
-	t.recomputeExtra()
+	keys := []depKey{{depPort, name}}
+	if old != nil {
+		keys = append(keys, t.portRelatedChanged(old, nil)...)
+	}
+	t.reprocess(keys...)
+	t.recomputePortExtra(name)
+}
+
+// portRelatedChanged updates the related port ids and the port groups that
+// contain the port after it changed from old to cur (either may be nil),
+// and returns the port groups whose local members changed.
+func (t *Translator) portRelatedChanged(old, cur *PortBinding) []depKey {
+	if old != nil && old.Related {
+		if dp := t.datapaths[old.Datapath]; dp != nil {
+			delete(t.relatedIDs, lportID(dp.TunnelKey, old.TunnelKey))
+		}
+	}
+	if cur != nil && cur.Related {
+		if dp := t.datapaths[cur.Datapath]; dp != nil {
+			t.relatedIDs[lportID(dp.TunnelKey, cur.TunnelKey)] = struct{}{}
+		}
+	}
+	name := ""
+	if cur != nil {
+		name = cur.Name
+	} else if old != nil {
+		name = old.Name
+	}
+	var keys []depKey
+	for pg := range t.pgByPort[name] {
+		before := t.portGroups[pg]
+		t.rebuildPortGroup(pg)
+		if before == nil || before.String() != t.portGroups[pg].String() {
+			keys = append(keys, depKey{depPortGroup, pg})
+		}
+	}
+	return keys
 }
 
 // PutMulticastGroup adds or replaces a Multicast_Group.
