@@ -2,6 +2,7 @@ package physical
 
 import (
 	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -291,5 +292,25 @@ func TestDropAmbiguous(t *testing.T) {
 	m, e := dropAmbiguous(acc, missing, extra)
 	if len(m) != 1 || m[0] != missing[1] || len(e) != 1 || e[0] != extra[1] {
 		t.Errorf("dropAmbiguous = %q, %q", m, e)
+	}
+}
+
+// TestInputOrderIrrelevant: the order of rows in Input does not change the
+// result (ovn-controller's own order comes from UUIDs, not from how the
+// agent happens to list rows).
+func TestInputOrderIrrelevant(t *testing.T) {
+	want := strings.Join(flowTexts(Compute(referenceInput())), "\n")
+	for seed := int64(1); seed <= 5; seed++ {
+		in := referenceInput()
+		r := rand.New(rand.NewSource(seed))
+		r.Shuffle(len(in.Ports), func(i, j int) { in.Ports[i], in.Ports[j] = in.Ports[j], in.Ports[i] })
+		r.Shuffle(len(in.Datapaths), func(i, j int) { in.Datapaths[i], in.Datapaths[j] = in.Datapaths[j], in.Datapaths[i] })
+		for i := range in.MulticastGroups {
+			ps := in.MulticastGroups[i].Ports
+			r.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+		}
+		if got := strings.Join(flowTexts(Compute(in)), "\n"); got != want {
+			t.Fatalf("seed %d: result depends on input order", seed)
+		}
 	}
 }
