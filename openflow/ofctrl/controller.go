@@ -195,24 +195,33 @@ func (c *Controller) flowEntry(f Flow) (flowKey, *desiredFlow) {
 func (c *Controller) flowEntries(flows []Flow) ([]flowKey, []*desiredFlow) {
 	keys := make([]flowKey, len(flows))
 	entries := make([]*desiredFlow, len(flows))
+	parallel(len(flows), func(i int) { keys[i], entries[i] = c.flowEntry(flows[i]) })
+	return keys, entries
+}
+
+// parallel runs fn(0..n-1) on all CPUs when n is large enough to be worth
+// it; fn must only touch index i of shared slices.
+func parallel(n int, fn func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
-	if len(flows) < 4096 || workers < 2 {
-		workers = 1
+	if n < 4096 || workers < 2 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
 	}
-	chunk := (len(flows) + workers - 1) / workers
+	chunk := (n + workers - 1) / workers
 	var wg sync.WaitGroup
-	for lo := 0; lo < len(flows); lo += chunk {
-		hi := min(lo+chunk, len(flows))
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
-				keys[i], entries[i] = c.flowEntry(flows[i])
+				fn(i)
 			}
 		}()
 	}
 	wg.Wait()
-	return keys, entries
 }
 
 // sameFlow reports whether d would install the same as prev.
@@ -472,10 +481,12 @@ func (c *Controller) reconcile(ctx context.Context, countDrift bool) (int, error
 	if err != nil {
 		return 0, err
 	}
+	keys := make([]flowKey, len(flows))
+	entries := make([]*installedFlow, len(flows))
+	parallel(len(flows), func(i int) { keys[i], entries[i] = c.installedFromStats(&flows[i]) })
 	inst := make(map[flowKey]*installedFlow, len(flows))
-	for i := range flows {
-		k, f := c.installedFromStats(&flows[i])
-		inst[k] = f
+	for i, k := range keys {
+		inst[k] = entries[i]
 	}
 	instG := make(map[uint32][]byte, len(groups))
 	for _, gd := range groups {
