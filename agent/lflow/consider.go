@@ -174,10 +174,12 @@ func (t *Translator) considerDP(ls *lflowState, dp *Datapath, pa *parsedActions)
 	ep := actions.DefaultEncodeParams(f.Pipeline, dp.IsSwitch())
 	ep.LookupPort = lookup
 	ep.TunnelOFPort = func(name string) (uint32, bool) {
+		t.addDep(ls, depKey{depPort, name})
 		pb := t.ports[name]
 		if pb == nil || pb.Datapath != dp.UUID || pb.Chassis == "" {
 			return 0, false
 		}
+		t.addDep(ls, depKey{depTunnel, pb.Chassis})
 		p, ok := t.tunnels[pb.Chassis]
 		return p, ok
 	}

@@ -261,3 +261,46 @@ func TestConjHashMatchesOVS(t *testing.T) {
 		t.Errorf("%d conj ids equal to ovn-controller's", n)
 	}
 }
+
+func TestMeterRowAndTunnels(t *testing.T) {
+	in := seedInput(true)
+	in.Meters = map[string]Meter{"m1": {Name: "m1", Unit: "pktps", Bands: []MeterBand{{Rate: 10}}}}
+	f := lf("55555555-0000-4000-8000-000000000001", Ingress, 4, 10, "ip4.dst == 10.0.0.1", "arp { eth.dst = ff:ff:ff:ff:ff:ff; output; };")
+	f.ControllerMeter = "m1"
+	g := lf("66666666-0000-4000-8000-000000000001", Ingress, 4, 11, "ip4", `fwd_group(liveness="true", childports="p1", "p2");`)
+	in.Ports = append(in.Ports,
+		PortBinding{Name: "p1", Datapath: seedDP, TunnelKey: 5, Chassis: "hv2"},
+		PortBinding{Name: "p2", Datapath: seedDP, TunnelKey: 6, Chassis: "hv3"})
+	in.ChassisTunnels = map[string]uint32{"hv2": 7, "hv3": 8}
+	in.Flows = []LogicalFlow{f, g}
+	var logs bytes.Buffer
+	tr := New(Options{Features: Features{DPMeter: true}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	tr.Full(in)
+	d := tr.Changes()
+	if logs.Len() > 0 {
+		t.Fatalf("failures: %s", logs.String())
+	}
+	if len(d.PutMeters) != 1 || MeterText(d.PutMeters[0]) != "meter=1 pktps stats bands= type=drop rate=10" {
+		t.Fatalf("meters %+v", d.PutMeters)
+	}
+	if len(d.PutGroups) != 1 {
+		t.Fatalf("groups %+v", d.PutGroups)
+	}
+	tr.PutMeterRow(Meter{Name: "m1", Unit: "pktps", Bands: []MeterBand{{Rate: 20, BurstSize: 5}}})
+	d = tr.Changes()
+	if len(d.PutMeters) != 1 || MeterText(d.PutMeters[0]) != "meter=1 pktps burst stats bands= type=drop rate=20 burst_size=5" || len(d.PutFlows) != 0 {
+		t.Fatalf("after meter change: %+v", d)
+	}
+	// A tunnel port change recomputes the fwd_group flow (its group
+	// description carries the watch port).
+	before, _ := tr.GroupDescription(1)
+	tr.SetChassisTunnels(map[string]uint32{"hv2": 9, "hv3": 8})
+	d = tr.Changes()
+	var after string
+	for _, g := range tr.Groups() {
+		after, _ = tr.GroupDescription(g.ID)
+	}
+	if before == after || !strings.Contains(after, "watch_port:9") || len(d.PutGroups) == 0 {
+		t.Errorf("fwd_group not recomputed: %q -> %q", before, after)
+	}
+}

@@ -37,6 +37,7 @@ const (
 	depDatapath                 // Datapath_Binding _uuid
 	depDPGroup                  // Logical_DP_Group _uuid
 	depTemplate                 // Chassis_Template_Var variable name
+	depTunnel                   // chassis name whose tunnel port fwd_group uses
 )
 
 type depKey struct {
@@ -672,6 +673,48 @@ func (t *Translator) SetTemplateVars(vars map[string]string) {
 			if lb := t.extra.lbs[u]; lb.Options["template"] == "true" {
 				t.considerLB(lb)
 			}
+		}
+	}
+}
+
+// SetChassisTunnels replaces the chassis → tunnel OpenFlow port map and
+// recomputes the flows (fwd_group with liveness) whose tunnel changed.
+func (t *Translator) SetChassisTunnels(tunnels map[string]uint32) {
+	var keys []depKey
+	for k, v := range tunnels {
+		if old, ok := t.tunnels[k]; !ok || old != v {
+			keys = append(keys, depKey{depTunnel, k})
+		}
+	}
+	for k := range t.tunnels {
+		if _, ok := tunnels[k]; !ok {
+			keys = append(keys, depKey{depTunnel, k})
+		}
+	}
+	t.tunnels = map[string]uint32{}
+	for k, v := range tunnels {
+		t.tunnels[k] = v
+	}
+	t.reprocess(keys...)
+}
+
+// PutMeterRow adds or replaces a Southbound Meter row; a meter in use is
+// reported by Changes with its new bands.
+func (t *Translator) PutMeterRow(m Meter) {
+	t.meterRows[m.Name] = m
+	t.meterRowChanged(m.Name)
+}
+
+// DeleteMeterRow removes a Southbound Meter row.
+func (t *Translator) DeleteMeterRow(name string) {
+	delete(t.meterRows, name)
+	t.meterRowChanged(name)
+}
+
+func (t *Translator) meterRowChanged(name string) {
+	for id := range t.meterRefs {
+		if n, ok := t.meterTable.Lookup(id); ok && n == name {
+			t.metersDirty[id] = struct{}{}
 		}
 	}
 }
