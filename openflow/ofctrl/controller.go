@@ -741,6 +741,9 @@ func (c *Controller) plan() (meterPre, bundle, meterPost []*op) {
 // sortOps orders meter ops by id so that rounds are deterministic.
 func sortOps(ops []*op) { sort.Slice(ops, func(i, j int) bool { return ops[i].id < ops[j].id }) }
 
+// maxLoggedRejections bounds the rejections logged per round.
+const maxLoggedRejections = 10
+
 // RejectedError reports the entries the switch refused in a round; the
 // rest of the round was installed.
 type RejectedError struct{ Rejections []Rejection }
@@ -884,7 +887,11 @@ func (c *Controller) send(ctx context.Context, cn *conn.Conn, meterPre, bundleOp
 				r := Rejection{What: o.describe(), Err: e}
 				refused[o] = r
 				*out = append(*out, r)
-				c.log.Warn("switch rejected openflow entry", "entry", o.describe(), "err", e.Name())
+				// A bad translation can be refused thousands of times:
+				// log the first few of a round, the caller has them all.
+				if len(*out) <= maxLoggedRejections {
+					c.log.Warn("switch rejected openflow entry", "entry", r.What, "err", e.Name())
+				}
 			}
 		}
 		if be != nil && be.Commit != nil {
