@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/chassisd/chassisd/openflow/flow"
 )
 
 // Logical flows of the seed's self-service network
@@ -171,7 +169,7 @@ func TestConjunctionsMerged(t *testing.T) {
 			t.Errorf("after delete: %s", s)
 		}
 	}
-	src := tr.Sources(tr.Flows()[0].Table, tr.Flows()[0].Priority, tr.Flows()[0].Match.(flow.Match))
+	src := tr.Sources(tr.Flows()[0].Table, tr.Flows()[0].Priority, tr.Flows()[0].Match)
 	if len(src) != 1 || src[0] != "11111111-0000-4000-8000-000000000001" {
 		t.Errorf("Sources = %v", src)
 	}

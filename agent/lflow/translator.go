@@ -8,6 +8,7 @@ import (
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/expr"
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/ofctrl"
 )
 
 // Options configures a Translator.
@@ -722,7 +723,7 @@ func (t *Translator) meterRowChanged(name string) {
 // Sources returns the UUIDs of the Southbound rows (logical flows, MAC
 // bindings, FDB entries, port bindings, load balancers) that produced the
 // OpenFlow flow with this identity, in contribution order.
-func (t *Translator) Sources(table uint8, priority uint16, m flow.Match) []string {
+func (t *Translator) Sources(table uint8, priority uint16, m ofctrl.Match) []string {
 	d := t.table[flowKey{table, priority, m.Key()}]
 	if d == nil {
 		return nil
