@@ -13,7 +13,7 @@ func Example() {
 	in := &lflow.Input{
 		Datapaths: []lflow.Datapath{{UUID: dp, TunnelKey: 3, Local: true,
 			ExternalIDs: map[string]string{"logical-switch": "ls"}}},
-		Ports: []lflow.PortBinding{{Name: "vm1", Datapath: dp, TunnelKey: 1, Related: true, Resident: true}},
+		Ports:       []lflow.PortBinding{{Name: "vm1", Datapath: dp, TunnelKey: 1, Related: true, Resident: true}},
 		AddressSets: map[string][]string{"as1": {"10.0.0.1"}},
 		Flows: []lflow.LogicalFlow{{
 			UUID: "32acbde4-b4ad-4d6c-9f10-34e2b4c0a6f1", Pipeline: lflow.Egress, TableID: 4, Priority: 2001,
