@@ -317,6 +317,20 @@ func (seg *ProviderSegment) Attach(node *Node, bridge string) {
 	must(t, node.AddPort(bridge, nodeEnd, "", nil))
 }
 
+// PingEventually retries a ping from the segment's host until a reply
+// arrives or timeout passes.
+func (seg *ProviderSegment) PingEventually(ip string, timeout time.Duration) error {
+	var last error
+	err := sandbox.Eventually(timeout, func() (bool, error) {
+		last = seg.Ping(ip, 1)
+		return last == nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w; last attempt: %v", err, last)
+	}
+	return nil
+}
+
 // Ping sends count echo requests from the segment's host address.
 func (seg *ProviderSegment) Ping(ip string, count int) error {
 	out, err := seg.NS.Exec("busybox", "ping", "-c", fmt.Sprint(count), "-W", "1", ip)
@@ -421,7 +435,17 @@ type Capture struct {
 // StartCapture starts tcpdump on eth0 with a pcap filter and waits until it
 // listens.
 func (vm *VM) StartCapture(filter string) (*Capture, error) {
-	cmd := exec.Command("ip", "netns", "exec", vm.NS.Name, "tcpdump", "-n", "-l", "-i", "eth0", filter)
+	return startCapture(vm.NS, vm.Name, "eth0", filter)
+}
+
+// StartCapture starts tcpdump on the segment's bridge (its host side).
+func (seg *ProviderSegment) StartCapture(filter string) (*Capture, error) {
+	return startCapture(seg.NS, "provider host", "br-pn", filter)
+}
+
+func startCapture(ns *sandbox.Netns, who, iface, filter string) (*Capture, error) {
+	vm := struct{ Name string }{who}
+	cmd := exec.Command("ip", "netns", "exec", ns.Name, "tcpdump", "-n", "-l", "--immediate-mode", "-i", iface, filter)
 	out := &syncBuilder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
