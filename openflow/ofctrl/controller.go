@@ -481,6 +481,16 @@ func (c *Controller) reconcile(ctx context.Context, countDrift bool) (int, error
 	if err != nil {
 		return 0, err
 	}
+	// Flows with a timeout are not ours: chassisd installs none, and
+	// ovs-vswitchd adds them for OVN's learn actions (LB affinity, hairpin
+	// SNAT). They are left alone.
+	managed := flows[:0]
+	for _, fs := range flows {
+		if fs.IdleTimeout == 0 && fs.HardTimeout == 0 {
+			managed = append(managed, fs)
+		}
+	}
+	flows = managed
 	keys := make([]flowKey, len(flows))
 	entries := make([]*installedFlow, len(flows))
 	parallel(len(flows), func(i int) { keys[i], entries[i] = c.installedFromStats(&flows[i]) })

@@ -13,6 +13,8 @@
 // dump; it never clears the switch. Entries the switch rejects are reported
 // (Rejections, *RejectedError) and skipped until they change; the rest of
 // the round is installed. A periodic dump repairs drift (Stats.DriftRepairs).
+// Flows with an idle or hard timeout are left alone: chassisd installs
+// none, and ovs-vswitchd creates them for OVN's learn actions.
 //
 // The agent's use (flows as openflow/flow values; dumps are decoded with
 // FlowDecoder and compared by value):

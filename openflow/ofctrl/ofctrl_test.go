@@ -439,3 +439,21 @@ func TestRunWaitsForFirstDesiredState(t *testing.T) {
 		t.Fatalf("Run returned %v", err)
 	}
 }
+
+// Flows that OVN's learn actions make ovs-vswitchd add (they have
+// timeouts) are not drift: a reconcile leaves them alone.
+func TestLearnedFlowsLeftAlone(t *testing.T) {
+	sw, ctx := start(t)
+	c := connect(t, ctx, sw)
+	c.SetFlows(testFlows(2, 77))
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sw.Ofctl("add-flow", "br-int", "table=78,priority=100,idle_timeout=300,cookie=0xaaaaaaaa,ip,nw_src=10.0.0.1,actions=load:0x1->NXM_NX_REG10[14]")
+	if n, err := c.CheckDrift(ctx); err != nil || n != 0 {
+		t.Fatalf("drift %d, %v", n, err)
+	}
+	if countFlows(sw, "table=78") != 1 || countFlows(sw, "table=77") != 2 {
+		t.Fatalf("learned flow removed or ours missing:\n%s", sw.Ofctl("dump-flows", "br-int"))
+	}
+}
