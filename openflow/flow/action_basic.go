@@ -596,10 +596,11 @@ func (a Controller) appendWire(b []byte) []byte {
 	b = appendNXHeader(b, nxastController2)
 	b = append(b, 0, 0, 0, 0, 0, 0)
 	if a.MaxLen != MaxLenAll {
-		b = appendProp(b, nxac2ptMaxLen, byte(a.MaxLen>>8), byte(a.MaxLen))
+		// OpenFlow gives 16-bit properties 8 bytes: value and 2 zero bytes.
+		b = appendProp(b, nxac2ptMaxLen, byte(a.MaxLen>>8), byte(a.MaxLen), 0, 0)
 	}
 	if a.ID != 0 {
-		b = appendProp(b, nxac2ptControllerID, byte(a.ID>>8), byte(a.ID))
+		b = appendProp(b, nxac2ptControllerID, byte(a.ID>>8), byte(a.ID), 0, 0)
 	}
 	if a.Reason != ReasonAction {
 		b = appendProp(b, nxac2ptReason, byte(a.Reason))
