@@ -221,9 +221,9 @@ func (a SetQueue) appendWire(b []byte) []byte { return appendU32Action(b, ofpatS
 // PopQueue restores the queue from before set_queue: "pop_queue".
 type PopQueue struct{}
 
-func (a PopQueue) String() string                 { return "pop_queue" }
-func (a PopQueue) appendText(b []byte) []byte     { return append(b, "pop_queue"...) }
-func (a PopQueue) appendWire(b []byte) []byte     { return appendNXVoid(b, nxastPopQueue) }
+func (a PopQueue) String() string             { return "pop_queue" }
+func (a PopQueue) appendText(b []byte) []byte { return append(b, "pop_queue"...) }
+func (a PopQueue) appendWire(b []byte) []byte { return appendNXVoid(b, nxastPopQueue) }
 
 // appendNXVoid appends a Nicira action that is only a header.
 func appendNXVoid(b []byte, subtype uint16) []byte {
