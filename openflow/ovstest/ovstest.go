@@ -215,6 +215,24 @@ func (s *Switch) AddBridge(name string) {
 	}
 }
 
+// AddPort adds a port to a bridge, setting the given Interface columns
+// (e.g. "type=internal", "ofport_request=5", "external_ids:iface-id=lsp1"),
+// and returns its OpenFlow port number.
+func (s *Switch) AddPort(bridge, port string, ifaceColumns ...string) int {
+	s.t.Helper()
+	args := []string{"add-port", bridge, port}
+	if len(ifaceColumns) > 0 {
+		args = append(append(args, "--", "set", "interface", port), ifaceColumns...)
+	}
+	s.Vsctl(args...)
+	out := strings.TrimSpace(s.Vsctl("get", "interface", port, "ofport"))
+	var ofport int
+	if _, err := fmt.Sscan(out, &ofport); err != nil || ofport <= 0 {
+		s.t.Fatalf("ovstest: port %s has ofport %q", port, out)
+	}
+	return ofport
+}
+
 func (s *Switch) daemonCmd(name string, privateNetns bool, args ...string) (*exec.Cmd, error) {
 	cmd := exec.Command(s.binPaths[name], args...)
 	cmd.Env = s.env()

@@ -27,8 +27,10 @@ func TestStartAddBridgeRestart(t *testing.T) {
 func TestDummy(t *testing.T) {
 	sw := Start(t, WithDummy())
 	sw.AddBridge("br0")
-	sw.Vsctl("add-port", "br0", "p1", "--", "set", "interface", "p1", "type=dummy", "ofport_request=5")
-	if got := strings.TrimSpace(sw.Vsctl("get", "interface", "p1", "ofport")); got != "5" {
-		t.Fatalf("ofport = %q, want 5", got)
+	if got := sw.AddPort("br0", "p1", "type=dummy", "ofport_request=5"); got != 5 {
+		t.Fatalf("ofport = %d, want 5", got)
+	}
+	if got := sw.AddPort("br0", "p2", "type=internal"); got <= 0 || got == 5 {
+		t.Fatalf("internal port ofport = %d", got)
 	}
 }
