@@ -11,7 +11,7 @@ const chassisMACConjID = 100
 // chassis-MAC conjunction, one flow per remote chassis MAC.
 func (c *computer) chassisMACConjunctions() {
 	for _, rc := range c.in.RemoteChassisMACs {
-		if rc.Chassis == c.in.Chassis {
+		if rc.Chassis == c.in.Chassis || !c.want(rc.UUID) {
 			continue
 		}
 		c.origin = rc.UUID

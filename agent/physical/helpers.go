@@ -15,11 +15,17 @@ func (c *computer) helperTables() {
 	c.loadBalancerFlows()
 	for i := range c.in.MACBindings {
 		b := &c.in.MACBindings[i]
+		if !c.want(b.UUID) {
+			continue
+		}
 		c.origin = b.UUID
 		c.neighborFlows(b.UUID, b.LogicalPort, b.IP, b.MAC, 100)
 	}
 	for i := range c.in.StaticMACBindings {
 		b := &c.in.StaticMACBindings[i]
+		if !c.want(b.UUID) {
+			continue
+		}
 		c.origin = b.UUID
 		prio := uint16(50)
 		if b.OverrideDynamicMAC {
@@ -28,12 +34,15 @@ func (c *computer) helperTables() {
 		c.neighborFlows(b.UUID, b.LogicalPort, b.IP, b.MAC, prio)
 	}
 	for i := range c.in.FDBs {
+		if !c.want(c.in.FDBs[i].UUID) {
+			continue
+		}
 		c.origin = c.in.FDBs[i].UUID
 		c.fdbFlows(&c.in.FDBs[i])
 	}
 	for _, pb := range c.ports {
 		c.origin = pb.UUID
-		if pb.Chassis == c.in.Chassis && c.localDP[pb.DatapathKey] != nil {
+		if c.want(pb.UUID) && pb.Chassis == c.in.Chassis && c.localDP[pb.DatapathKey] != nil {
 			c.portSecurityFlows(pb)
 		}
 	}

@@ -56,7 +56,7 @@ func (c *computer) loadBalancerFlows() {
 	}
 	sort.SliceStable(lbs, func(i, j int) bool { return lbs[i].UUID < lbs[j].UUID })
 	for _, lb := range lbs {
-		if !c.lbIsLocal(lb) {
+		if !c.want(lb.UUID) || !c.lbIsLocal(lb) {
 			continue
 		}
 		c.origin = lb.UUID

@@ -33,24 +33,44 @@ type Result struct {
 }
 
 // ComputeResult is Compute with each flow's origins.
-func ComputeResult(in *Input) Result {
+func ComputeResult(in *Input) Result { return newComputer(in).run() }
+
+// ComputeFor computes only the flows that originate from the given rows
+// (UUIDs as in Result.Origins; "" selects the defaults and tunnel flows),
+// for incremental updates: see Affected. Flows are deduplicated among
+// themselves only.
+func ComputeFor(in *Input, rows map[string]bool) Result {
 	c := newComputer(in)
+	c.only = rows
+	return c.run()
+}
+
+func (c *computer) run() Result {
 	c.chassisMACConjunctions()
 	for _, pb := range c.ports {
-		c.origin = pb.UUID
-		c.portBinding(pb)
+		if c.want(pb.UUID) {
+			c.origin = pb.UUID
+			c.portBinding(pb)
+		}
 	}
 	for _, mc := range c.mcGroups {
-		c.origin = mc.UUID
-		c.multicastGroup(mc)
+		if c.want(mc.UUID) {
+			c.origin = mc.UUID
+			c.multicastGroup(mc)
+		}
 	}
 	c.origin = ""
-	c.tunnelReceive()
-	c.defaults()
+	if c.want("") {
+		c.tunnelReceive()
+		c.defaults()
+	}
 	c.helperTables()
 	sortFlows(c.flows, c.origins)
 	return Result{Flows: c.flows, Origins: c.origins}
 }
+
+// want reports whether the flows of row uuid are being computed.
+func (c *computer) want(uuid string) bool { return c.only == nil || c.only[uuid] }
 
 // computer is one Compute run: the indexed input and the flows so far.
 type computer struct {
@@ -69,6 +89,8 @@ type computer struct {
 	seen    map[flowKey]int // index into flows
 	// origin is the UUID of the SB row being translated.
 	origin string
+	// only, when set, restricts the run to the flows of these rows.
+	only map[string]bool
 }
 
 type flowKey struct {

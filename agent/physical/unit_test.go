@@ -314,3 +314,13 @@ func TestInputOrderIrrelevant(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkIncrementalOnePort(b *testing.B) {
+	in := largeInput(200, 20, 50)
+	changed := []string{in.Ports[3].UUID}
+	b.ReportAllocs()
+	for b.Loop() {
+		rows := Affected(in, in, changed)
+		ComputeFor(in, rows)
+	}
+}
