@@ -156,6 +156,11 @@ func neutronTopology(t *testing.T, c *sandbox.Central) {
 	nb("lr-route-add", "gw0", "10.0.0.0/16", "100.64.0.2")
 	nb("lr-lb-add", "gw0", "lb0")
 
+	// A VM directly on the provider network (localnet + bridge mapping).
+	nb("lsp-add", "ext", "vm7")
+	nb("lsp-set-addresses", "vm7", "fa:16:3e:00:05:07 172.24.5.7")
+	nb("lsp-set-port-security", "vm7", "fa:16:3e:00:05:07 172.24.5.7")
+
 	// A virtual port (keepalived-style VIP) with the two VMs as parents.
 	nb("lsp-add", "sw0", "vip0")
 	nb("lsp-set-type", "vip0", "virtual")
@@ -237,13 +242,13 @@ func TestDifferentialOVNController(t *testing.T) {
 	swKey := c.MustSbctl("--bare", "--columns=tunnel_key", "find", "Datapath_Binding", "external_ids:name=sw0")
 	_ = sw0
 	c.MustSbctl("create", "FDB", "mac=\"00:00:00:00:cc:01\"", "dp_key="+swKey, "port_key=1")
-	for _, p := range []string{"vm1", "vm2", "meta", "vm3", "vm5", "vm6"} {
+	for _, p := range []string{"vm1", "vm2", "meta", "vm3", "vm5", "vm6", "vm7"} {
 		if err := ch.AddVIF(p, "dummy", p); err != nil {
 			t.Fatal(err)
 		}
 		ifaces[p] = true
 	}
-	for _, p := range []string{"vm1", "vm2", "vm3", "vm5", "vm6"} {
+	for _, p := range []string{"vm1", "vm2", "vm3", "vm5", "vm6", "vm7"} {
 		if err := central.WaitPortUp(p, "hv1"); err != nil {
 			t.Fatal(err)
 		}

@@ -207,6 +207,9 @@ func (t *Translator) reset() {
 // result, or Changes for the difference to what was there before.
 func (t *Translator) Full(in *Input) {
 	t.reset()
+	// About eight OpenFlow flows per logical flow in Neutron-like tables;
+	// sizing the table up front saves most rehashing.
+	t.table = make(map[flowKey]*desired, 8*len(in.Flows))
 	for k, v := range in.DPGroups {
 		t.dpGroups[k] = v
 	}
