@@ -74,28 +74,34 @@ func (b *matchBuilder) noVLAN() *matchBuilder {
 	return b
 }
 
-// set, setMasked, bytes and bytesMasked replace whatever f matched, as
-// OVS's match_set_*() do.
+// replace forgets what f matched so far, so that set, setMasked, bytes and
+// bytesMasked replace it as OVS's match_set_*() do.
+func (b *matchBuilder) replace(f flow.Field) {
+	if _, _, ok := b.m.Get(f); ok {
+		b.m.Clear(f)
+	}
+}
+
 func (b *matchBuilder) set(f flow.Field, v uint64) *matchBuilder {
-	b.m.Clear(f)
+	b.replace(f)
 	b.m.SetUint(f, v, ^uint64(0))
 	return b
 }
 
 func (b *matchBuilder) setMasked(f flow.Field, v, mask uint64) *matchBuilder {
-	b.m.Clear(f)
+	b.replace(f)
 	b.m.SetUint(f, v, mask)
 	return b
 }
 
 func (b *matchBuilder) bytes(f flow.Field, v []byte) *matchBuilder {
-	b.m.Clear(f)
+	b.replace(f)
 	b.m.Set(f, v)
 	return b
 }
 
 func (b *matchBuilder) bytesMasked(f flow.Field, v, mask []byte) *matchBuilder {
-	b.m.Clear(f)
+	b.replace(f)
 	b.m.SetMasked(f, v, mask)
 	return b
 }
