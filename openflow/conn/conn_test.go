@@ -394,3 +394,35 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestPortStatus(t *testing.T) {
+	sw, c, ctx := setup(t)
+	if err := c.SetConfig(ctx, ConfigFragNormal, 0xffff); err != nil {
+		t.Fatal(err)
+	}
+	ofport := sw.AddPort("br-int", "vif1", "type=internal", "ofport_request=7")
+	for {
+		select {
+		case m, ok := <-c.Async():
+			if !ok {
+				t.Fatalf("connection closed: %v", c.Err())
+			}
+			if m.Type != TypePortStatus {
+				continue
+			}
+			ps, err := DecodePortStatus(m.Raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ps.Name != "vif1" {
+				continue
+			}
+			if ps.Reason != 0 || ps.PortNo != uint32(ofport) {
+				t.Fatalf("port status %+v, want add of port %d", ps, ofport)
+			}
+			return
+		case <-ctx.Done():
+			t.Fatal("no port status for vif1")
+		}
+	}
+}
