@@ -426,3 +426,25 @@ func TestPortStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestBundleDiscard(t *testing.T) {
+	_, c, ctx := setup(t)
+	b, err := c.OpenBundle(ctx, BundleAtomic|BundleOrdered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm := FlowMod{Command: FlowAdd, Table: 1, Priority: 1, Match: oxmEthType(0x0800), Actions: actOutput(PortController)}
+	if _, err := b.Add(fm.Append); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Discard(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(ctx); err == nil {
+		t.Fatal("commit after discard succeeded")
+	}
+	flows, err := c.FlowStats(ctx, FlowStatsRequest{Table: TableAll})
+	if err != nil || len(flows) != 0 {
+		t.Fatalf("discarded bundle installed %d flows (%v)", len(flows), err)
+	}
+}
