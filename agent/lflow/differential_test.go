@@ -101,7 +101,6 @@ func neutronTopology(t *testing.T, c *sandbox.Central) {
 
 	// A second tenant switch behind the router with a port on another
 	// chassis (fake, never runs a controller) and one here.
-	c.MustSbctl("chassis-add", "hv2", "geneve", "127.0.0.2")
 	nb("ls-add", "sw1")
 	nb("lrp-add", "lr0", "lrp1", "fa:16:3e:00:01:01", "10.0.1.1/24")
 	nb("lsp-add", "sw1", "rp1")
@@ -210,45 +209,78 @@ func readSB(t *testing.T, c *sandbox.Central) sbSnapshot {
 	return sb
 }
 
-// TestDifferentialOVNController compares the flows of the real
-// ovn-controller in the tables this package fills (logical pipelines, MAC
-// bindings, FDB, port security; see dumpLogicalTables) with this package's
-// translation of the same Southbound database.
+// scenario is one topology for the differential test: setup builds it
+// (NB, and SB rows no chassis would write), vifs are the logical ports that
+// get an interface on hv1, up those that must be bound before comparing.
+type scenario struct {
+	name  string
+	setup func(t *testing.T, c *sandbox.Central)
+	vifs  []string
+	up    []string
+}
+
+var scenarios = []scenario{
+	{
+		name: "neutron",
+		setup: func(t *testing.T, c *sandbox.Central) {
+			neutronTopology(t, c)
+			c.MustSbctl("lsp-bind", "vm4", "hv2")
+			// Learnt rows written the way pinctrl writes them.
+			lr0 := c.MustSbctl("--bare", "--columns=_uuid", "find", "Datapath_Binding", "external_ids:name=lr0")
+			c.MustSbctl("create", "MAC_Binding", "logical_port=lrp-pub", "ip=172.24.4.60", "mac=\"00:00:00:00:aa:60\"", "datapath="+lr0)
+			c.MustSbctl("create", "MAC_Binding", "logical_port=lrp0", "ip=\"fd00::99\"", "mac=\"00:00:00:00:aa:99\"", "datapath="+lr0)
+			c.MustSbctl("create", "MAC_Binding", "logical_port=lrp-pub", "ip=172.24.4.51", "mac=\"00:00:00:00:bb:51\"", "datapath="+lr0)
+			swKey := c.MustSbctl("--bare", "--columns=tunnel_key", "find", "Datapath_Binding", "external_ids:name=sw0")
+			c.MustSbctl("create", "FDB", "mac=\"00:00:00:00:cc:01\"", "dp_key="+swKey, "port_key=1")
+		},
+		vifs: []string{"vm1", "vm2", "meta", "vm3", "vm5", "vm6", "vm7"},
+		up:   []string{"vm1", "vm2", "vm3", "vm5", "vm6", "vm7"},
+	},
+	{
+		name:  "remote-gateway",
+		setup: remoteGatewayTopology,
+		vifs:  []string{"vm1"},
+		up:    []string{"vm1"},
+	},
+}
+
+// TestDifferentialOVNController compares, for each scenario, the flows of
+// the real ovn-controller in the tables this package fills (logical
+// pipelines, MAC bindings, FDB, LB hairpin, port security; see
+// dumpLogicalTables) with this package's translation of the same Southbound
+// database, then installs the translation into the emptied br-int through
+// ofctrl and compares again.
 func TestDifferentialOVNController(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs OVS/OVN sandbox")
 	}
 	sandbox.RequireRoot(t)
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) { runScenario(t, sc) })
+	}
+}
+
+func runScenario(t *testing.T, sc scenario) {
 	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
 	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
 	ch.MustConfigure("hv1", "127.0.0.1", "geneve", "physnet:br-phys")
 	if err := ch.AddBridge("br-phys"); err != nil {
 		t.Fatal(err)
 	}
-	neutronTopology(t, central)
+	central.MustSbctl("chassis-add", "hv2", "geneve", "127.0.0.2")
+	sc.setup(t, central)
 	ch.MustStartAgent(sandbox.AgentSpec{Kind: sandbox.AgentOVNController})
 	if err := ch.WaitBridge("br-int"); err != nil {
 		t.Fatal(err)
 	}
 	ifaces := map[string]bool{}
-	c := central
-	c.MustSbctl("lsp-bind", "vm4", "hv2")
-	// Learnt rows written the way pinctrl writes them.
-	sw0 := c.MustSbctl("--bare", "--columns=_uuid", "find", "Datapath_Binding", "external_ids:name=sw0")
-	lr0 := c.MustSbctl("--bare", "--columns=_uuid", "find", "Datapath_Binding", "external_ids:name=lr0")
-	c.MustSbctl("create", "MAC_Binding", "logical_port=lrp-pub", "ip=172.24.4.60", "mac=\"00:00:00:00:aa:60\"", "datapath="+lr0)
-	c.MustSbctl("create", "MAC_Binding", "logical_port=lrp0", "ip=\"fd00::99\"", "mac=\"00:00:00:00:aa:99\"", "datapath="+lr0)
-	c.MustSbctl("create", "MAC_Binding", "logical_port=lrp-pub", "ip=172.24.4.51", "mac=\"00:00:00:00:bb:51\"", "datapath="+lr0)
-	swKey := c.MustSbctl("--bare", "--columns=tunnel_key", "find", "Datapath_Binding", "external_ids:name=sw0")
-	_ = sw0
-	c.MustSbctl("create", "FDB", "mac=\"00:00:00:00:cc:01\"", "dp_key="+swKey, "port_key=1")
-	for _, p := range []string{"vm1", "vm2", "meta", "vm3", "vm5", "vm6", "vm7"} {
+	for _, p := range sc.vifs {
 		if err := ch.AddVIF(p, "dummy", p); err != nil {
 			t.Fatal(err)
 		}
 		ifaces[p] = true
 	}
-	for _, p := range []string{"vm1", "vm2", "vm3", "vm5", "vm6", "vm7"} {
+	for _, p := range sc.up {
 		if err := central.WaitPortUp(p, "hv1"); err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +301,7 @@ func TestDifferentialOVNController(t *testing.T) {
 	meterDump := ch.MustOfctl("br-int", "dump-meters")
 
 	if os.Getenv("LFLOW_UPDATE_GOLDEN") == "1" {
-		writeGolden(t, "neutron", sb, ifaces, dumpLogicalTables(dump))
+		writeGolden(t, sc.name, sb, ifaces, dumpLogicalTables(dump))
 	}
 	in, err := buildInput(sb, "hv1", ifaces)
 	if err != nil {
@@ -544,4 +576,61 @@ func installAndCompare(t *testing.T, ch *sandbox.Chassis, tr *Translator, accept
 	// ovn-controller's groups and meters equal ours (checked before), so
 	// the installed ones must equal ours too.
 	compareGroupsMeters(t, tr, ch.MustOfctl("br-int", "dump-groups"), ch.MustOfctl("br-int", "dump-meters"))
+}
+
+// remoteGatewayTopology: hv1 has one VM on a tenant switch; the router's
+// gateway port (and its SNAT) lives on hv2, so the provider switch is not
+// local here (always-redirect) and the router flows gated by
+// is_chassis_resident() of the gateway port match nothing.
+func remoteGatewayTopology(t *testing.T, c *sandbox.Central) {
+	t.Helper()
+	nb := func(args ...string) { c.MustNbctl(args...) }
+	nb("ls-add", "sw0")
+	nb("lsp-add", "sw0", "vm1")
+	nb("lsp-set-addresses", "vm1", "fa:16:3e:00:00:11 10.0.0.11")
+	nb("lsp-add", "sw0", "vm2")
+	nb("lsp-set-addresses", "vm2", "fa:16:3e:00:00:12 10.0.0.12")
+	nb("lr-add", "lr0")
+	nb("lrp-add", "lr0", "lrp0", "fa:16:3e:00:00:01", "10.0.0.1/24")
+	nb("lsp-add", "sw0", "rp0")
+	nb("lsp-set-type", "rp0", "router")
+	nb("lsp-set-addresses", "rp0", "router")
+	nb("lsp-set-options", "rp0", "router-port=lrp0")
+	nb("ls-add", "public")
+	nb("lsp-add", "public", "ln-public")
+	nb("lsp-set-type", "ln-public", "localnet")
+	nb("lsp-set-addresses", "ln-public", "unknown")
+	nb("lsp-set-options", "ln-public", "network_name=physnet")
+	nb("lrp-add", "lr0", "lrp-pub", "fa:16:3e:00:00:fe", "172.24.4.1/24")
+	nb("lrp-set-gateway-chassis", "lrp-pub", "hv2", "10")
+	nb("lsp-add", "public", "rp-pub")
+	nb("lsp-set-type", "rp-pub", "router")
+	nb("lsp-set-addresses", "rp-pub", "router")
+	nb("lsp-set-options", "rp-pub", "router-port=lrp-pub")
+	nb("lr-nat-add", "lr0", "snat", "172.24.4.1", "10.0.0.0/24")
+	// A second router whose gateway has distributed NAT (no
+	// always-redirect), unrelated to hv1.
+	nb("lr-add", "lr1")
+	nb("ls-add", "sw1")
+	nb("lrp-add", "lr1", "lrp1", "fa:16:3e:00:01:01", "10.0.1.1/24")
+	nb("lsp-add", "sw1", "rp1")
+	nb("lsp-set-type", "rp1", "router")
+	nb("lsp-set-addresses", "rp1", "router")
+	nb("lsp-set-options", "rp1", "router-port=lrp1")
+	nb("lsp-add", "sw1", "vm9")
+	nb("lsp-set-addresses", "vm9", "fa:16:3e:00:01:09 10.0.1.9")
+	nb("ls-add", "public1")
+	nb("lsp-add", "public1", "ln-public1")
+	nb("lsp-set-type", "ln-public1", "localnet")
+	nb("lsp-set-addresses", "ln-public1", "unknown")
+	nb("lsp-set-options", "ln-public1", "network_name=physnet")
+	nb("lrp-add", "lr1", "lrp1-pub", "fa:16:3e:00:01:fe", "172.24.6.1/24")
+	nb("lrp-set-gateway-chassis", "lrp1-pub", "hv2", "10")
+	nb("lsp-add", "public1", "rp1-pub")
+	nb("lsp-set-type", "rp1-pub", "router")
+	nb("lsp-set-addresses", "rp1-pub", "router")
+	nb("lsp-set-options", "rp1-pub", "router-port=lrp1-pub")
+	nb("lr-nat-add", "lr1", "dnat_and_snat", "172.24.6.9", "10.0.1.9", "vm9", "fa:16:3e:00:06:09")
+	// Nothing of sw1/lr1/public1 is local to hv1 (no port of theirs here).
+	c.MustSbctl("lsp-bind", "vm2", "hv2")
 }

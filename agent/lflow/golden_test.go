@@ -52,21 +52,31 @@ func newTestTranslator() *Translator {
 
 var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func TestGoldenNeutron(t *testing.T) {
+func TestGolden(t *testing.T) {
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			in, want := loadGolden(t, sc.name)
+			tr := newTestTranslator()
+			tr.Full(in)
+			acc := loadAcceptedDiffs(t)
+			a, b := acc.rewrite(normalizeFlows(want)), acc.rewrite(normalizeFlows(flowTexts(tr)))
+			onlyTheirs, onlyMine := diffSorted(a, b)
+			onlyTheirs, onlyMine = acc.filter(onlyTheirs, "-"), acc.filter(onlyMine, "+")
+			for _, l := range onlyTheirs {
+				t.Errorf("only in ovn-controller: %s", l)
+			}
+			for _, l := range onlyMine {
+				t.Errorf("only in lflow: %s", l)
+			}
+			if len(want) == 0 {
+				t.Fatal("empty golden flow list")
+			}
+		})
+	}
+	// The conjunction ids themselves come from ovn-controller's hash.
 	in, want := loadGolden(t, "neutron")
 	tr := newTestTranslator()
 	tr.Full(in)
-	acc := loadAcceptedDiffs(t)
-	a, b := acc.rewrite(normalizeFlows(want)), acc.rewrite(normalizeFlows(flowTexts(tr)))
-	onlyTheirs, onlyMine := diffSorted(a, b)
-	onlyTheirs, onlyMine = acc.filter(onlyTheirs, "-"), acc.filter(onlyMine, "+")
-	for _, l := range onlyTheirs {
-		t.Errorf("only in ovn-controller: %s", l)
-	}
-	for _, l := range onlyMine {
-		t.Errorf("only in lflow: %s", l)
-	}
-	// The conjunction ids themselves come from ovn-controller's hash.
 	if n := countSameConjIDs(want, flowTexts(tr)); n == 0 {
 		t.Errorf("no conj_id equal to ovn-controller's")
 	}
