@@ -224,8 +224,9 @@ func (tp *Topology) addNode(name, encapType string, agent sandbox.AgentSpec, bri
 }
 
 // AddVM creates a VM namespace on node with eth0 (mac, cidr such as
-// "192.168.101.11/24", mtu; gw may be empty) plugged into br-int as
-// logical port lport, and waits until the port is up in SB.
+// "192.168.101.11/24" or "" for none, e.g. to use DHCP; mtu; gw may be
+// empty) plugged into br-int as logical port lport, and waits until the
+// port is up in SB.
 func (node *Node) AddVM(name, lport, mac, cidr string, mtu int, gw string) *VM {
 	tp := node.topo
 	t := tp.t
@@ -239,7 +240,9 @@ func (node *Node) AddVM(name, lport, mac, cidr string, mtu int, gw string) *VM {
 	mustRun(t, ns.Exec, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", ovsPort, "netns", node.Netns())
 	mustRun(t, ns.Exec, "ip", "link", "set", "eth0", "address", mac, "mtu", fmt.Sprint(mtu), "up")
 	mustRun(t, ns.Exec, "ethtool", "-K", "eth0", "tx", "off")
-	mustRun(t, ns.Exec, "ip", "addr", "add", cidr, "dev", "eth0")
+	if cidr != "" {
+		mustRun(t, ns.Exec, "ip", "addr", "add", cidr, "dev", "eth0")
+	}
 	if gw != "" {
 		mustRun(t, ns.Exec, "ip", "route", "add", "default", "via", gw)
 	}
