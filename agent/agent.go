@@ -42,6 +42,9 @@ type Options struct {
 	SBTLS *tls.Config
 	// Hostname is the default for external_ids:hostname (os.Hostname()).
 	Hostname string
+	// OVSRunDir is where ovs-vswitchd's <bridge>.mgmt sockets are
+	// (default $OVS_RUNDIR, else /var/run/openvswitch).
+	OVSRunDir string
 	// RetryInterval is how soon a failed pass is retried (default 1s).
 	RetryInterval time.Duration
 	Logger        *slog.Logger
@@ -56,6 +59,10 @@ type Agent struct {
 
 	startTS int64
 	cleanup atomic.Bool
+	// kick wakes the main loop (flows confirmed installed, ...).
+	kick chan struct{}
+	// connCtx lives until the agent's connections are closed.
+	connCtx context.Context
 
 	// Only touched by the main loop.
 	cfg        *config.Config
@@ -64,6 +71,7 @@ type Agent struct {
 	chassis    chassisState
 	reported   map[string]string // last warning per config key, to log once
 	zones      map[string]int    // conntrack zone per user, as recorded on br-int
+	flows      *flowSync
 }
 
 // sbTables are the Southbound tables chassisd monitors. All their model
@@ -98,6 +106,7 @@ var ovsTables = map[string]model.Model{
 	vswitchd.PortTable:                   &vswitchd.Port{},
 	vswitchd.InterfaceTable:              &vswitchd.Interface{},
 	vswitchd.FlowSampleCollectorSetTable: &vswitchd.FlowSampleCollectorSet{},
+	vswitchd.DatapathTable:               &vswitchd.Datapath{},
 }
 
 // New returns an agent; Run starts it.
@@ -130,6 +139,7 @@ func New(opts Options) (*Agent, error) {
 		log:      opts.Logger.With("module", "main"),
 		startTS:  time.Now().UnixMilli(),
 		reported: map[string]string{},
+		kick:     make(chan struct{}, 1),
 	}
 	a.ovs = db.New(db.Options{Name: "ovs", Model: ovsModel, Tables: ovsTables, Logger: opts.Logger}, []string{opts.OVSRemote})
 	a.sb = db.New(db.Options{Name: "sb", Model: sbModel, Tables: sbTables, TLS: opts.SBTLS, Logger: opts.Logger}, nil)
@@ -145,8 +155,10 @@ func (a *Agent) RequestCleanup() { a.cleanup.Store(true) }
 // Run runs the agent until ctx is cancelled.
 func (a *Agent) Run(ctx context.Context) error {
 	connCtx, stopConns := context.WithCancel(context.Background())
+	a.connCtx = connCtx
 	var wg sync.WaitGroup
 	defer func() {
+		a.stopFlowSync()
 		stopConns()
 		wg.Wait()
 	}()
@@ -176,6 +188,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			return nil
 		case <-a.ovs.Changed():
 		case <-a.sb.Changed():
+		case <-a.kick:
 		case <-retry.C:
 		}
 		if err := a.runOnce(ctx); err != nil {
@@ -184,6 +197,14 @@ func (a *Agent) Run(ctx context.Context) error {
 			}
 			retry.Reset(a.opts.RetryInterval)
 		}
+	}
+}
+
+// poke wakes the main loop.
+func (a *Agent) poke() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -241,6 +262,10 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	}
 	if err := a.syncZones(ctx, sbCl, ovsCl, br, rports, local); err != nil {
 		return fmt.Errorf("conntrack zones: %w", err)
+	}
+	caps := datapathCapabilities(ctx, ovsCl, ovsRow, br.DatapathType)
+	if err := a.syncFlows(ctx, sbCl, ovsCl, cfg, caps, bs, rports, local); err != nil {
+		return fmt.Errorf("flows: %w", err)
 	}
 	return a.reportNbCfg(ctx, sbCl, ovsCl, br, cfg)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -48,7 +49,10 @@ func startAgent(t *testing.T, ch *sandbox.Chassis) (*syncBuffer, *agent.Agent, f
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := agent.New(agent.Options{OVSRemote: ch.DBRemote(), Logger: logger, RetryInterval: 200 * time.Millisecond})
+	a, err := agent.New(agent.Options{
+		OVSRemote: ch.DBRemote(), Logger: logger, RetryInterval: 200 * time.Millisecond,
+		OVSRunDir: filepath.Dir(strings.TrimPrefix(ch.Mgmt("br-int"), "unix:")),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,14 @@ func (a *Agent) syncBindings(ctx context.Context, sbCl, ovsCl client.Client, br 
 		}
 		ifc := plan.Local[p.LogicalPort]
 		if ifc != nil {
+			// A port bound here keeps an ovn-installed it already has
+			// (a restart or a takeover must not flap it).
 			installedHere[ifc.UUID] = true
+		}
+		if p.Type == "" && !a.portFlowsInstalled(p.LogicalPort) {
+			continue // up and ovn-installed wait for the port's flows
+		}
+		if ifc != nil {
 			if !ifc.Installed {
 				a.log.Info("setting lport ovn-installed in OVS", "lport", p.LogicalPort, "interface", ifc.Name)
 				op, err := mutateMap(ovsCl, &vswitchd.Interface{UUID: ifc.UUID}, func(m *vswitchd.Interface) any { return &m.ExternalIDs },
@@ -143,6 +150,12 @@ func (b *bindingState) runtimePorts() []runtime.Port {
 		})
 	}
 	return out
+}
+
+// portFlowsInstalled reports whether the switch has confirmed the flows
+// computed for a local port.
+func (a *Agent) portFlowsInstalled(lport string) bool {
+	return a.flows == nil || a.flows.portInstalled(lport)
 }
 
 // bridgeInterfaces lists the interfaces of br's ports.

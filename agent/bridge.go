@@ -73,6 +73,26 @@ func (a *Agent) ensureBridge(ctx context.Context, cl client.Client, ovsRow *vswi
 		}
 		ops = append(ops, op...)
 	}
+	if dpType := br.DatapathType; dpType != "" {
+		if _, ok := ovsRow.Datapaths[dpType]; !ok {
+			// ovs-vswitchd reports the datapath's capabilities (e.g.
+			// ct_zero_snat) in this row; ovn-controller creates it too.
+			// An insert of all-default columns would carry no "row"
+			// member, which OVSDB rejects, so name one column.
+			insert := ovsdb.Operation{
+				Op: ovsdb.OperationInsert, Table: vswitchd.DatapathTable, UUIDName: "newdatapath",
+				Row: ovsdb.Row{"ct_zones": ovsdb.OvsMap{GoMap: map[any]any{}}},
+			}
+			root := &vswitchd.OpenvSwitch{UUID: ovsRow.UUID}
+			mut, err := cl.Where(root).Mutate(root, model.Mutation{
+				Field: &root.Datapaths, Mutator: ovsdb.MutateOperationInsert, Value: map[string]string{dpType: insert.UUIDName},
+			})
+			if err != nil {
+				return nil, fmt.Errorf("build Datapath attach: %w", err)
+			}
+			ops = append(append(ops, insert), mut...)
+		}
+	}
 	idxKey := "ovn-chassis-idx-" + cfg.ChassisName
 	if _, ok := ovsRow.OtherConfig[idxKey]; !ok {
 		op, err := mutateMap(cl, &vswitchd.OpenvSwitch{UUID: ovsRow.UUID}, func(m *vswitchd.OpenvSwitch) any { return &m.OtherConfig },
@@ -180,4 +200,18 @@ func randomMAC() string {
 	_, _ = rand.Read(b[:])
 	b[0] = (b[0] &^ 1) | 2 // unicast, locally administered
 	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5])
+}
+
+// datapathCapabilities returns the capabilities ovs-vswitchd reports for
+// the datapath type of the integration bridge.
+func datapathCapabilities(ctx context.Context, cl client.Client, ovsRow *vswitchd.OpenvSwitch, dpType string) map[string]string {
+	uuid, ok := ovsRow.Datapaths[dpType]
+	if !ok {
+		return nil
+	}
+	dp := &vswitchd.Datapath{UUID: uuid}
+	if err := cl.Get(ctx, dp); err != nil {
+		return nil
+	}
+	return dp.Capabilities
 }

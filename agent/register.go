@@ -202,6 +202,13 @@ func (a *Agent) reportNbCfg(ctx context.Context, sbCl, ovsCl client.Client, br *
 		return nil
 	}
 	nbCfg := globals[0].NbCfg
+	if a.flows != nil {
+		installed, ok := a.flows.installedNbCfg()
+		if !ok {
+			return nil // nothing installed yet
+		}
+		nbCfg = installed
+	}
 	priv, err := findChassisPrivate(ctx, sbCl, cfg.ChassisName)
 	if err != nil || priv == nil {
 		return err

@@ -20,7 +20,11 @@ import (
 // belong here. ovn-controller 23.03 advertises port-up-notif,
 // ct-no-masked-label, mac-binding-timestamp and ovn-ct-lb-related.
 var Features = []string{
-	"port-up-notif", // Port_Binding.up is set once the port is installed
+	"port-up-notif",      // Port_Binding.up is set once the port's flows are installed
+	"ct-no-masked-label", // ct_mark.blocked / ct_mark.natted are compiled (OVN 24.03 symbol table)
+	"ovn-ct-lb-related",  // ct_lb_mark and its related-traffic flows are encoded
+	// mac-binding-timestamp waits for the controller-handled put_arp/put_nd,
+	// which chassisd does not implement yet.
 }
 
 // preservedKeys are other_config keys written by others (ovn-controller

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -299,7 +300,18 @@ func Transact(ctx context.Context, cl client.Client, ops ...ovsdb.Operation) ([]
 		return nil, fmt.Errorf("transact: %w", err)
 	}
 	if _, err := ovsdb.CheckOperationResults(res, ops); err != nil {
-		return res, fmt.Errorf("transaction failed: %w", err)
+		var details []string
+		for i, r := range res {
+			if r.Error == "" {
+				continue
+			}
+			what := "commit"
+			if i < len(ops) {
+				what = fmt.Sprintf("%s %s", ops[i].Op, ops[i].Table)
+			}
+			details = append(details, fmt.Sprintf("%s: %s (%s)", what, r.Error, r.Details))
+		}
+		return res, fmt.Errorf("transaction failed: %w: %s", err, strings.Join(details, "; "))
 	}
 	return res, nil
 }

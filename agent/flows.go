@@ -1,0 +1,270 @@
+package agent
+
+import (
+	"context"
+	"maps"
+
+	"github.com/ovn-org/libovsdb/client"
+
+	"github.com/chassisd/chassisd/agent/config"
+	"github.com/chassisd/chassisd/agent/runtime"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+
+	"github.com/chassisd/chassisd/agent/lflow"
+	"github.com/chassisd/chassisd/agent/physical"
+	"github.com/chassisd/chassisd/openflow/ofctrl"
+)
+
+// flowSync owns br-int's OpenFlow side: the reconciler connected to the
+// bridge, the logical flow translator fed with what changed since the last
+// pass, and the bookkeeping that says when a port's or an nb_cfg's flows
+// are confirmed installed.
+type flowSync struct {
+	target string
+	ofc    *ofctrl.Controller
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	lflows   *lflow.Translator
+	features lflow.Features
+	last     *lflow.Input // what the translator was fed last
+
+	// portSince is the first desired version that contained each local
+	// port's flows; the port is installed once that version is.
+	portSince map[string]uint64
+	// nbCfgs are SB_Global.nb_cfg values waiting for their flows.
+	nbCfgs []nbCfgMark
+}
+
+type nbCfgMark struct {
+	version uint64
+	nbCfg   int
+}
+
+// ovsRunDir is where ovs-vswitchd puts <bridge>.mgmt.
+func (a *Agent) ovsRunDir() string {
+	if a.opts.OVSRunDir != "" {
+		return a.opts.OVSRunDir
+	}
+	if d := os.Getenv("OVS_RUNDIR"); d != "" {
+		return d
+	}
+	return "/var/run/openvswitch"
+}
+
+// ensureFlowSync starts (or, when the bridge changed, restarts) the
+// OpenFlow reconciler for bridge.
+func (a *Agent) ensureFlowSync(bridge string) *flowSync {
+	target := "unix:" + filepath.Join(a.ovsRunDir(), bridge+".mgmt")
+	if a.flows != nil && a.flows.target == target {
+		return a.flows
+	}
+	a.stopFlowSync()
+	ctx, cancel := context.WithCancel(a.connCtx)
+	fs := &flowSync{
+		target: target, cancel: cancel, done: make(chan struct{}),
+		ofc: ofctrl.New(target, ofctrl.WithLogger(a.opts.Logger.With("module", "ofctrl")),
+			ofctrl.WithDecoder(ofctrl.FlowDecoder{})),
+		portSince: map[string]uint64{},
+	}
+	go func() {
+		defer close(fs.done)
+		_ = fs.ofc.Run(ctx)
+	}()
+	a.flows = fs
+	a.log.Info("managing OpenFlow on the integration bridge", "target", target)
+	return fs
+}
+
+func (a *Agent) stopFlowSync() {
+	if a.flows == nil {
+		return
+	}
+	a.flows.cancel()
+	<-a.flows.done
+	a.flows = nil
+}
+
+// installFlows computes br-int's desired flows and hands them to the
+// reconciler. It returns the desired version, which WaitInstalled confirms.
+func (a *Agent) installFlows(ctx context.Context, fs *flowSync, phys *physical.Input, lin *lflow.Input) uint64 {
+	feedTranslator(fs, lin)
+	flows := physical.Compute(phys)
+	flows = append(flows, fs.lflows.Flows()...)
+	v := fs.ofc.Update(func(t ofctrl.Txn) {
+		t.Clear()
+		for _, f := range flows {
+			t.PutFlow(f)
+		}
+		for _, g := range fs.lflows.Groups() {
+			t.PutGroup(g)
+		}
+		for _, m := range fs.lflows.Meters() {
+			t.PutMeter(m)
+		}
+	})
+	go func() {
+		if fs.ofc.WaitInstalled(ctx, v) == nil {
+			a.poke()
+		}
+	}()
+	return v
+}
+
+// feedTranslator gives the translator only what changed since the last
+// pass, so unchanged logical flows keep their translation (and their
+// conjunction, group and meter ids).
+func feedTranslator(fs *flowSync, in *lflow.Input) {
+	if fs.last == nil {
+		fs.lflows.Full(in)
+		fs.last = in
+		return
+	}
+	old := fs.last
+	fs.last = in
+
+	diffMaps(old.AddressSets, in.AddressSets, fs.lflows.PutAddressSet, fs.lflows.DeleteAddressSet)
+	diffMaps(old.PortGroups, in.PortGroups, fs.lflows.PutPortGroup, fs.lflows.DeletePortGroup)
+	diffMaps(old.DPGroups, in.DPGroups, fs.lflows.PutDPGroup, fs.lflows.DeleteDPGroup)
+	if !maps.Equal(old.TemplateVars, in.TemplateVars) {
+		fs.lflows.SetTemplateVars(in.TemplateVars)
+	}
+	diffSlices(old.Datapaths, in.Datapaths, func(d lflow.Datapath) string { return d.UUID },
+		fs.lflows.PutDatapath, fs.lflows.DeleteDatapath)
+	diffSlices(old.Ports, in.Ports, func(p lflow.PortBinding) string { return p.Name },
+		fs.lflows.PutPort, fs.lflows.DeletePort)
+	mcKey := func(g lflow.MulticastGroup) string { return g.Datapath + " " + g.Name }
+	diffSlices(old.MulticastGroups, in.MulticastGroups, mcKey, fs.lflows.PutMulticastGroup, func(k string) {
+		for _, g := range old.MulticastGroups {
+			if mcKey(g) == k {
+				fs.lflows.DeleteMulticastGroup(g.Datapath, g.Name)
+			}
+		}
+	})
+	diffSlices(old.Flows, in.Flows, func(f lflow.LogicalFlow) string { return f.UUID },
+		fs.lflows.PutFlow, fs.lflows.DeleteFlow)
+}
+
+func diffMaps[V any](old, cur map[string]V, put func(string, V), del func(string)) {
+	for k, v := range cur {
+		if ov, ok := old[k]; !ok || !reflect.DeepEqual(ov, v) {
+			put(k, v)
+		}
+	}
+	for k := range old {
+		if _, ok := cur[k]; !ok {
+			del(k)
+		}
+	}
+}
+
+func diffSlices[T any](old, cur []T, key func(T) string, put func(T), del func(string)) {
+	before := make(map[string]T, len(old))
+	for _, o := range old {
+		before[key(o)] = o
+	}
+	seen := make(map[string]bool, len(cur))
+	for _, c := range cur {
+		k := key(c)
+		seen[k] = true
+		if o, ok := before[k]; !ok || !reflect.DeepEqual(o, c) {
+			put(c)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(before)) {
+		if !seen[k] {
+			del(k)
+		}
+	}
+}
+
+// markComputed records that version v is the first to contain the flows of
+// these ports and this nb_cfg.
+func (fs *flowSync) markComputed(v uint64, localPorts []string, nbCfg int) {
+	for _, p := range localPorts {
+		if _, ok := fs.portSince[p]; !ok {
+			fs.portSince[p] = v
+		}
+	}
+	for p := range fs.portSince {
+		if !slices.Contains(localPorts, p) {
+			delete(fs.portSince, p)
+		}
+	}
+	if n := len(fs.nbCfgs); n == 0 || fs.nbCfgs[n-1].nbCfg != nbCfg {
+		fs.nbCfgs = append(fs.nbCfgs, nbCfgMark{version: v, nbCfg: nbCfg})
+	}
+}
+
+// portInstalled reports whether the port's flows are on the switch.
+func (fs *flowSync) portInstalled(lport string) bool {
+	v, ok := fs.portSince[lport]
+	return ok && fs.ofc.InstalledVersion() >= v
+}
+
+// installedNbCfg returns the newest nb_cfg whose flows are installed, and
+// whether there is one.
+func (fs *flowSync) installedNbCfg() (int, bool) {
+	installed := fs.ofc.InstalledVersion()
+	best, ok := 0, false
+	keep := fs.nbCfgs[:0]
+	for _, m := range fs.nbCfgs {
+		if m.version <= installed {
+			best, ok = m.nbCfg, true
+			continue
+		}
+		keep = append(keep, m)
+	}
+	if ok {
+		// Keep the installed mark so later passes still know it.
+		keep = append([]nbCfgMark{{version: 0, nbCfg: best}}, keep...)
+	}
+	fs.nbCfgs = keep
+	return best, ok
+}
+
+// syncFlows computes br-int's flows from the current snapshot and hands
+// them to the reconciler, remembering which ports and nb_cfg they cover.
+func (a *Agent) syncFlows(ctx context.Context, sbCl, ovsCl client.Client, cfg config.Config, caps map[string]string, bs *bindingState, rports []runtime.Port, local map[string]bool) error {
+	fs := a.ensureFlowSync(cfg.Bridge)
+	if f := ovsFeatures(caps); f != fs.features || fs.lflows == nil {
+		// Features change how actions are encoded: translate everything anew.
+		a.log.Info("OVS features", "ct_zero_snat", f.CTZeroSNAT, "dp_hash_l4_sym", f.DPHashL4Sym, "meters", f.DPMeter)
+		fs.features = f
+		fs.lflows = lflow.New(lflow.Options{Features: f, Logger: a.opts.Logger.With("module", "lflow")})
+		fs.last = nil
+	}
+	sb, err := readSB(ctx, sbCl)
+	if err != nil {
+		return err
+	}
+	ovs, err := readOVS(ctx, ovsCl, cfg.Bridge)
+	if err != nil {
+		return err
+	}
+	phys := physicalInput(cfg, sb, ovs, local, a.zones, fs.ofc.TunMetadataIndex())
+	v := a.installFlows(a.connCtx, fs, phys, lflowInput(cfg, sb, ovs, rports, local))
+	var localPorts []string
+	for _, p := range bs.plan.Bound {
+		if p.Chassis == bs.self.UUID {
+			localPorts = append(localPorts, p.LogicalPort)
+		}
+	}
+	fs.markComputed(v, localPorts, sb.global.NbCfg)
+	return nil
+}
+
+// ovsFeatures derives the OVS features that change action encoding from
+// the datapath's capabilities, as ovn-controller's features.c does.
+func ovsFeatures(caps map[string]string) lflow.Features {
+	return lflow.Features{
+		CTZeroSNAT: caps["ct_zero_snat"] == "true",
+		// Every OVS with a Datapath capabilities column (2.13+) hashes L4
+		// fields symmetrically; the userspace and kernel datapaths meter.
+		DPHashL4Sym: len(caps) > 0,
+		DPMeter:     len(caps) > 0,
+	}
+}
