@@ -11,4 +11,20 @@
 // on the others, to check that they interoperate). For chassisd,
 // CHASSISD_BIN names the binary (built from ./cmd/chassisd when unset) and
 // CHASSISD_E2E_AGENT_ARGS adds flags.
+//
+// What each test needs from the agent, for triage when chassisd fails one:
+//
+//	TestSeedGeneveNetwork       tunnels, VIF/remote-port physical flows, logical flows (ARP responder)
+//	TestVXLANNetwork            the same over VXLAN (12-bit port keys)
+//	TestFloodingAcrossTunnel    multicast groups (_MC_flood, _MC_unknown) through tunnels
+//	TestIsolationAndRouting     logical router pipeline, patch ports between datapaths
+//	TestSecurityGroups          ACLs with conntrack (zones), port groups, address sets, port security
+//	TestProviderNetwork         bridge mappings, localnet patch ports and flows
+//	TestFloatingIPAndSNAT       chassisredirect, NAT on the gateway, router ARP (pinctrl, MAC_Binding)
+//	TestGatewayFailover         HA groups, BFD on tunnels, active-member choice, GARP
+//	TestDHCP                    pinctrl: native DHCP replies
+//	TestChassisChurn            tunnels following Chassis rows as they come and go
+//	TestEncapIPChange           Encap rows following ovn-encap-ip; peers re-pointing tunnels
+//	TestAgentRestartIsHitless   SIGTERM leaves flows and rows; restart reinstalls without loss
+//	TestTakeOverFromOVNController  same, starting from ovn-controller's state (CT zones, flows)
 package e2e
