@@ -139,7 +139,7 @@ func (ch *Chassis) AgentAppctl(args ...string) (string, error) {
 	if ch.agent == nil {
 		return "", fmt.Errorf("chassis %s runs no agent", ch.opts.Name)
 	}
-	return run(nil, nil, append([]string{"ovs-appctl", "-t", ch.controllerCtl()}, args...)...)
+	return run(append([]string{"ovs-appctl", "-t", ch.controllerCtl()}, args...)...)
 }
 
 // ControllerAppctl is AgentAppctl (kept for callers written against

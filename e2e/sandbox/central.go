@@ -105,7 +105,7 @@ func (c *Central) start() error {
 
 func (c *Central) startDB(name, schema string, port int) (*daemon, error) {
 	db := filepath.Join(c.dir, name+".db")
-	if _, err := run(nil, nil, "ovsdb-tool", "create", db, schema); err != nil {
+	if _, err := run("ovsdb-tool", "create", db, schema); err != nil {
 		return nil, fmt.Errorf("create %s database: %w", name, err)
 	}
 	sock := filepath.Join(c.dir, name+".sock")
@@ -166,12 +166,12 @@ func (c *Central) NBRemoteTCP() string {
 
 // Nbctl runs ovn-nbctl against the NB DB and returns its trimmed stdout.
 func (c *Central) Nbctl(args ...string) (string, error) {
-	return run(nil, nil, append([]string{"ovn-nbctl", "--db=" + c.NBRemote(), "--no-leader-only", "--timeout=20"}, args...)...)
+	return run(append([]string{"ovn-nbctl", "--db=" + c.NBRemote(), "--no-leader-only", "--timeout=20"}, args...)...)
 }
 
 // Sbctl runs ovn-sbctl against the SB DB and returns its trimmed stdout.
 func (c *Central) Sbctl(args ...string) (string, error) {
-	return run(nil, nil, append([]string{"ovn-sbctl", "--db=" + c.SBRemote(), "--no-leader-only", "--timeout=20"}, args...)...)
+	return run(append([]string{"ovn-sbctl", "--db=" + c.SBRemote(), "--no-leader-only", "--timeout=20"}, args...)...)
 }
 
 // MustNbctl is Nbctl that fails the test on error.
@@ -201,7 +201,7 @@ func (c *Central) must(err error) {
 
 // NorthdAppctl runs ovs-appctl against ovn-northd.
 func (c *Central) NorthdAppctl(args ...string) (string, error) {
-	return run(nil, nil, append([]string{"ovs-appctl", "-t", filepath.Join(c.dir, "ovn-northd.ctl")}, args...)...)
+	return run(append([]string{"ovs-appctl", "-t", filepath.Join(c.dir, "ovn-northd.ctl")}, args...)...)
 }
 
 // WaitSync waits until ovn-northd has propagated every NB change to SB

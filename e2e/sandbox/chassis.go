@@ -117,7 +117,7 @@ func (ch *Chassis) env() []string {
 
 func (ch *Chassis) start() error {
 	db := filepath.Join(ch.dir, "conf.db")
-	if _, err := run(nil, nil, "ovsdb-tool", "create", db, VswitchSchema); err != nil {
+	if _, err := run("ovsdb-tool", "create", db, VswitchSchema); err != nil {
 		return fmt.Errorf("create Open_vSwitch database: %w", err)
 	}
 	// The longest socket we create is <dir>/<bridge>.mgmt.
@@ -207,7 +207,7 @@ func (ch *Chassis) WaitBridge(bridge string) error {
 
 // Vsctl runs ovs-vsctl against the chassis' database.
 func (ch *Chassis) Vsctl(args ...string) (string, error) {
-	return run(nil, nil, append([]string{"ovs-vsctl", "--db=" + ch.DBRemote(), "--timeout=20"}, args...)...)
+	return run(append([]string{"ovs-vsctl", "--db=" + ch.DBRemote(), "--timeout=20"}, args...)...)
 }
 
 // Ofctl runs ovs-ofctl -O OpenFlow15 with the bridge's management socket
@@ -217,7 +217,7 @@ func (ch *Chassis) Ofctl(bridge string, args ...string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("ovs-ofctl on %s: %w", bridge, err)
 	}
-	return run(nil, nil, argv...)
+	return run(argv...)
 }
 
 func ofctlArgv(target string, args []string) ([]string, error) {
@@ -256,7 +256,7 @@ func (ch *Chassis) DumpFlows(bridge string, filters ...string) ([]string, error)
 
 // Appctl runs ovs-appctl against the chassis' ovs-vswitchd.
 func (ch *Chassis) Appctl(args ...string) (string, error) {
-	return run(nil, nil, append([]string{"ovs-appctl", "-t", ch.vswitchdCtl()}, args...)...)
+	return run(append([]string{"ovs-appctl", "-t", ch.vswitchdCtl()}, args...)...)
 }
 
 // Configure writes the Open_vSwitch external_ids a deployment would set for

@@ -151,16 +151,10 @@ func Eventually(timeout time.Duration, cond func() (bool, error)) error {
 
 // run executes a short command and returns its trimmed stdout; the error
 // includes stderr.
-func run(ctx context.Context, env []string, argv ...string) (string, error) {
-	if ctx == nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.Background(), DefaultTimeout)
-		defer cancel()
-	}
+func run(argv ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	if len(env) > 0 {
-		cmd.Env = append(os.Environ(), env...)
-	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
@@ -174,7 +168,7 @@ func run(ctx context.Context, env []string, argv ...string) (string, error) {
 
 // Run executes a command with the package's default timeout and returns its
 // trimmed stdout; on failure the error carries stderr.
-func Run(argv ...string) (string, error) { return run(nil, nil, argv...) }
+func Run(argv ...string) (string, error) { return run(argv...) }
 
 // tailFile returns the last n lines of a file, or a note why it cannot.
 func tailFile(path string, n int) string {
