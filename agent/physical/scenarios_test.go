@@ -44,6 +44,26 @@ var scenarios = []scenario{
 			}
 			return hasInterfaces(ch, "patch", "ln-public")
 		},
+		churn: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			// VIF unplugged, container and port security removed, the
+			// remote VIF moves to a new chassis, a new local VIF.
+			ch.MustVsctl("del-port", "br-int", "vm2")
+			c.MustNbctl("lsp-del", "c1")
+			c.MustNbctl("lsp-set-port-security", "vm1")
+			sbFakeChassis(t, c, "hv3", "geneve", "192.168.0.3")
+			c.MustSbctl("lsp-unbind", "vm3")
+			c.MustSbctl("lsp-bind", "vm3", "hv3")
+			addVIF(c, "ls1", "vm4", "00:00:00:00:01:0a 10.0.0.14", "00:00:00:00:01:0a 10.0.0.14")
+			if err := ch.AddVIF("vm4", "dummy", "vm4"); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.WaitPortUp("vm4", "hv1"); err != nil {
+				t.Fatal(err)
+			}
+		},
+		churnReady: func(ch *sandbox.Chassis) (bool, error) {
+			return hasInterfaces(ch, "geneve", "ovn-hv3-0")
+		},
 		minFlows: 80,
 		expect: []string{"dl_vlan=10 actions=set_field:0x20/0x20->reg10", "set_field:0x400/0x400->reg10",
 			"clone(ct_clear", "push_vlan:0x8100,set_field:4196->vlan_vid", "table=73,", "tun_metadata0",
@@ -121,6 +141,21 @@ var scenarios = []scenario{
 			c.MustSbctl("create", "MAC_Binding", "logical_port=lr1-net2", `ip="fd01::77"`,
 				`mac="00:00:00:00:07:08"`, "datapath="+lr1)
 		},
+		churn: func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis) {
+			// External port removed, provider VLAN changed, this chassis
+			// joins the gateway's HA group on top, a MAC binding goes.
+			c.MustNbctl("lsp-del", "ext1")
+			c.MustNbctl("set", "Logical_Switch_Port", "ln-public", "tag_request=200")
+			c.MustNbctl("lrp-set-gateway-chassis", "lr1-net2", "hv1", "30")
+			c.MustSbctl("--all", "destroy", "FDB")
+			if err := c.WaitSync(); err != nil {
+				t.Fatal(err)
+			}
+		},
+		churnReady: func(ch *sandbox.Chassis) (bool, error) {
+			out, err := ch.Ofctl("br-int", "dump-flows", "--no-stats", "table=0")
+			return strings.Contains(out, "dl_vlan=200"), err
+		},
 		vifs: []string{"vm4", "vm6", "vm8", "lp2"},
 		up:   []string{"vm4", "vm6", "vm8", "ext1"},
 		ready: func(ch *sandbox.Chassis) (bool, error) {
@@ -180,6 +215,7 @@ var scenarios = []scenario{
 			sbFakeChassis(t, c, "hv2", "geneve", "192.168.0.2")
 			sbFakeChassis(t, c, "hv3", "vxlan", "192.168.0.3")
 			c.MustSbctl("lsp-bind", "vm2", "hv2")
+			c.MustSbctl("lsp-unbind", "vm3")
 			c.MustSbctl("lsp-bind", "vm3", "hv3")
 		},
 		vifs: []string{"vm1"},
