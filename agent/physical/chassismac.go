@@ -110,15 +110,3 @@ func (c *computer) replaceRouterPortMACFlows(ln *PortBinding, ld *localDatapath,
 			outportMatch(ln.DatapathKey, ln.TunnelKey).bytes(flow.FieldEthSrc, rmac[:]).done(), a.list())
 	}
 }
-
-// chassisResident is lport_is_chassis_resident().
-func (c *computer) chassisResident(name string) bool {
-	pb := c.byName[name]
-	if pb == nil {
-		return false
-	}
-	if pb.Type != "chassisredirect" {
-		return pb.Chassis == c.in.Chassis
-	}
-	return c.haGroupActive(pb) || (len(pb.HAChassis) == 0 && pb.Chassis == c.in.Chassis)
-}

@@ -25,22 +25,3 @@ func (c *computer) patchPort(pb *PortBinding) {
 		outportMatch(pb.DatapathKey, pb.TunnelKey).done(),
 		flow.Actions{flow.Clone{Actions: inner.list()}})
 }
-
-// localRedirect handles a chassisredirect port active here: output to it
-// becomes output to its distributed port (table 40).
-func (c *computer) localRedirect(pb *PortBinding) {
-	var a actionList
-	dist := c.byName[pb.Options["distributed-port"]]
-	switch {
-	case dist == nil:
-		warnOnce("no port binding for the distributed port of a chassisredirect port", pb.LogicalPort)
-	case dist.DatapathKey != pb.DatapathKey:
-		warnOnce("chassisredirect port refers to a distributed port in another datapath", pb.LogicalPort)
-	default:
-		a.load(fieldOutport, uint64(dist.TunnelKey))
-		a.zones(c.zones(dist))
-		a.resubmit(tableCheckLoopback)
-	}
-	// Without a valid distributed port the flow still exists and drops.
-	c.add(tableLocalOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
-}

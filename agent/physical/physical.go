@@ -241,20 +241,6 @@ func (c *computer) add(table uint8, priority uint16, cookie uint64, m flow.Match
 	c.origins = append(c.origins, o)
 }
 
-// dropActions is put_drop(): empty, or a sample when drop debugging is on.
-func (c *computer) dropActions(table uint8) flow.Actions {
-	if c.in.DropCollectorSet == 0 {
-		return nil
-	}
-	return flow.Actions{flow.Sample{
-		Probability:    0xffff,
-		CollectorSetID: c.in.DropCollectorSet,
-		ObsDomainID:    c.in.DropDomainID << 24,
-		ObsPointID:     uint32(table),
-		SamplingPort:   flow.PortAny,
-	}}
-}
-
 // peer is get_binding_peer(): the port named by options:peer, if it points
 // back.
 func (c *computer) peer(pb *PortBinding) *PortBinding {

@@ -2,7 +2,6 @@ package physical
 
 import (
 	"log/slog"
-	"sort"
 	"strings"
 	"sync"
 
@@ -94,18 +93,6 @@ func (c *computer) remoteOverlay(pb *PortBinding) {
 	c.add(tableRemoteOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
 }
 
-// orderedHA is ha_chassis_get_ordered(): members by priority, highest first.
-func orderedHA(members []HAChassis) []HAChassis {
-	out := append([]HAChassis(nil), members...)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Priority != out[j].Priority {
-			return out[i].Priority > out[j].Priority
-		}
-		return out[i].Chassis < out[j].Chassis
-	})
-	return out
-}
-
 // remoteHA is put_remote_port_redirect_overlay_ha_remote(): encapsulate
 // once and output through an active/backup bundle over the members'
 // tunnels.
@@ -141,76 +128,6 @@ func (c *computer) remoteHA(pb *PortBinding) {
 	}
 	a.add(b)
 	c.add(tableRemoteOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
-}
-
-// remoteRedirectBridged is put_remote_port_redirect_bridged(): a remote
-// chassisredirect port with redirect-type=bridged is reached through the
-// localnet of the switch its distributed port connects to.
-func (c *computer) remoteRedirectBridged(pb *PortBinding, ld *localDatapath) {
-	if pb.Type != "chassisredirect" || len(pb.MAC) == 0 {
-		return
-	}
-	mac, ok := parseMAC(firstField(pb.MAC[0]))
-	if !ok {
-		return
-	}
-	dist := pb.Options["distributed-port"]
-	var lsKey uint32
-	for _, pp := range ld.peerPorts {
-		if pp.remote.Options["peer"] == dist {
-			lsKey = pp.remote.DatapathKey
-			break
-		}
-	}
-	if lsKey == 0 {
-		return
-	}
-	lsLD := c.localDP[lsKey]
-	if lsLD == nil || lsLD.localnet == nil {
-		return
-	}
-	var a actionList
-	a.setEthSrc(mac)
-	a.load(fieldMetadata, uint64(lsKey))
-	a.load(fieldOutport, uint64(lsLD.localnet.TunnelKey))
-	a.resubmit(tableLogToPhy)
-	c.add(tableLocalOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
-}
-
-// haGroupActive is ha_chassis_group_is_active() for this chassis.
-func (c *computer) haGroupActive(pb *PortBinding) bool {
-	ms := pb.HAChassis
-	switch len(ms) {
-	case 0:
-		return false
-	case 1:
-		return ms[0].Chassis == c.in.Chassis
-	}
-	// The only member whose chassis still exists.
-	onlyCandidate := true
-	found := false
-	for _, m := range ms {
-		if m.Chassis == c.in.Chassis {
-			found = true
-		} else if m.Chassis != "" {
-			onlyCandidate = false
-		}
-	}
-	if found && onlyCandidate {
-		return true
-	}
-	if len(c.active) == 0 {
-		return false
-	}
-	for _, m := range orderedHA(ms) {
-		if m.Chassis == c.in.Chassis {
-			return true
-		}
-		if m.Chassis != "" && c.active[m.Chassis] {
-			return false
-		}
-	}
-	return false
 }
 
 var warned sync.Map

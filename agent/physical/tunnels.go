@@ -67,37 +67,3 @@ func (c *computer) tunnelReceive() {
 		}
 	}
 }
-
-// defaults are the catch-all flows of physical_run().
-func (c *computer) defaults() {
-	all := newMatch().done()
-	c.add(tablePhyToLog, 0, 0, all, c.dropActions(tablePhyToLog))
-
-	var a actionList
-	c.add(tableOutputLargeDetect, 0, 0, all, a.resubmit(tableRemoteOutput).list())
-	a = actionList{}
-	c.add(tableOutputLargeProc, 10, 0, newMatch().flags(flagAllowLoopback, flagAllowLoopback).done(),
-		a.resubmit(tableLocalOutput).list())
-	a = actionList{}
-	c.add(tableOutputLargeProc, 0, 0, all, a.resubmit(tableRemoteOutput).list())
-
-	// Ramp traffic (not loopback) and local-only traffic never leave.
-	a = actionList{}
-	c.add(tableRemoteOutput, 150, 0, newMatch().flags(flagRcvFromRamp, flagRcvFromRamp|flagAllowLoopback).done(),
-		a.resubmit(tableLocalOutput).list())
-	a = actionList{}
-	c.add(tableRemoteOutput, 150, 0, newMatch().flags(flagLocalOnly, flagLocalOnly).done(),
-		a.resubmit(tableLocalOutput).list())
-	a = actionList{}
-	c.add(tableRemoteOutput, 0, 0, all, a.resubmit(tableLocalOutput).list())
-
-	c.add(tableLocalOutput, 0, 0, all, c.dropActions(tableLocalOutput))
-
-	a = actionList{}
-	c.add(tableCheckLoopback, 0, 0, all, a.clearLogRegs().resubmit(tableLogEgress).list())
-
-	a = actionList{}
-	c.add(tableSaveInport, 0, 0, all, a.resubmit(tableLogToPhy).list())
-
-	c.add(tableLogToPhy, 0, 0, all, c.dropActions(tableLogToPhy))
-}
