@@ -13,6 +13,6 @@
 # Usage: hack/bench-ofctrl.sh [rounds] [count]   (BENCH_FLOWS overrides 100000)
 set -eu
 cd "$(dirname "$0")/.."
-rounds=${1:-3}
+rounds=${1:-4}
 count=${2:-1}
 exec go test -run '^$' -bench '^BenchmarkInstall100k' -benchtime "${rounds}x" -count "$count" ./openflow/ofctrl/

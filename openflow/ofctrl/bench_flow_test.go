@@ -69,6 +69,7 @@ func BenchmarkInstall100kFlowValues(b *testing.B) {
 		b.StopTimer()
 		sw.Ofctl("del-flows", "br-int")
 		sw.Ofctl("del-flows", "br-text")
+		settle(sw.VswitchdPID())
 		b.StartTimer()
 		runOfctl := func() {
 			start, cpu0 := time.Now(), takeCPU(sw.VswitchdPID())
