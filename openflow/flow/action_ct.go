@@ -307,43 +307,84 @@ func decodeNAT(b []byte) (Action, error) {
 		opts = opts[n:]
 		return v, nil
 	}
-	if present&natRangeIPv4Min != 0 {
+	// Reject what OVS rejects (decode_NXAST_RAW_NAT), so every decoded NAT
+	// re-encodes to itself.
+	bad := func(why string) error { return fmt.Errorf("%w: nat: %s", ErrBadAction, why) }
+	if flags&natFlagHash != 0 && flags&natFlagRandom != 0 {
+		return nil, bad("hash and random")
+	}
+	if flags&^(natFlagSrc|natFlagDst|natFlagPersistent|natFlagHash|natFlagRandom) != 0 {
+		return nil, bad("unknown flags")
+	}
+	switch {
+	case present&natRangeIPv4Min != 0:
+		if present&(natRangeIPv6Min|natRangeIPv6Max) != 0 {
+			return nil, bad("IPv4 and IPv6 range")
+		}
 		v, err := take(4)
 		if err != nil {
 			return nil, err
 		}
 		a.MinAddr = netip.AddrFrom4([4]byte(v))
+		if a.MinAddr.IsUnspecified() {
+			return nil, bad("zero address")
+		}
 		if present&natRangeIPv4Max != 0 {
 			if v, err = take(4); err != nil {
 				return nil, err
 			}
 			a.MaxAddr = netip.AddrFrom4([4]byte(v))
+			if a.MaxAddr.Less(a.MinAddr) {
+				return nil, bad("address range backwards")
+			}
 		}
-	} else if present&natRangeIPv6Min != 0 {
+	case present&natRangeIPv4Max != 0:
+		return nil, bad("maximum without minimum")
+	case present&natRangeIPv6Min != 0:
 		v, err := take(16)
 		if err != nil {
 			return nil, err
 		}
 		a.MinAddr = netip.AddrFrom16([16]byte(v))
+		if a.MinAddr.IsUnspecified() {
+			return nil, bad("zero address")
+		}
 		if present&natRangeIPv6Max != 0 {
 			if v, err = take(16); err != nil {
 				return nil, err
 			}
 			a.MaxAddr = netip.AddrFrom16([16]byte(v))
+			if a.MaxAddr.Less(a.MinAddr) {
+				return nil, bad("address range backwards")
+			}
 		}
+	case present&natRangeIPv6Max != 0:
+		return nil, bad("maximum without minimum")
 	}
-	if present&natRangeProtoMin != 0 && a.MinAddr.IsValid() {
+	switch {
+	case present&natRangeProtoMin != 0:
+		if !a.MinAddr.IsValid() {
+			return nil, bad("ports without addresses")
+		}
 		v, err := take(2)
 		if err != nil {
 			return nil, err
 		}
 		a.MinPort = binary.BigEndian.Uint16(v)
+		if a.MinPort == 0 {
+			return nil, bad("port 0")
+		}
 		if present&natRangeProtoMax != 0 {
 			if v, err = take(2); err != nil {
 				return nil, err
 			}
 			a.MaxPort = binary.BigEndian.Uint16(v)
+			if a.MaxPort < a.MinPort {
+				return nil, bad("port range backwards")
+			}
 		}
+	case present&natRangeProtoMax != 0:
+		return nil, bad("maximum port without minimum")
 	}
 	return a, nil
 }
