@@ -168,9 +168,13 @@ func gatherInput(chassis string, sb, ovs dbLister) (*Input, error) {
 		haChassis[r.str("_uuid")] = HAChassis{Chassis: chassisName[r.str("chassis")], Priority: int(r.num("priority"))}
 	}
 	haGroup := map[string][]HAChassis{}
+	haRefs := map[string][]string{}
 	for _, r := range tables["HA_Chassis_Group"] {
 		for _, u := range r.strs("ha_chassis") {
 			haGroup[r.str("_uuid")] = append(haGroup[r.str("_uuid")], haChassis[u])
+		}
+		for _, u := range r.strs("ref_chassis") {
+			haRefs[r.str("_uuid")] = append(haRefs[r.str("_uuid")], chassisName[u])
 		}
 	}
 	dpKey := map[string]uint32{}
@@ -188,6 +192,7 @@ func gatherInput(chassis string, sb, ovs dbLister) (*Input, error) {
 			Chassis: chassisName[r.str("chassis")], EncapIP: encapIP[r.str("encap")],
 			Options: r.smap("options"), ParentPort: r.str("parent_port"), Tag: uint16(r.num("tag")),
 			MAC: r.strs("mac"), PortSecurity: r.strs("port_security"), HAChassis: haGroup[r.str("ha_chassis_group")],
+			HARefChassis: haRefs[r.str("ha_chassis_group")],
 		}
 		for _, u := range r.strs("additional_chassis") {
 			pb.AdditionalChassis = append(pb.AdditionalChassis, chassisName[u])

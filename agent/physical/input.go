@@ -116,8 +116,10 @@ type PortBinding struct {
 	// PortSecurity is Port_Binding.port_security, one "MAC [IP...]" entry
 	// per element.
 	PortSecurity []string
-	// HAChassis are the members of the ha_chassis_group (any order).
-	HAChassis []HAChassis
+	// HAChassis are the members of the ha_chassis_group (any order) and
+	// HARefChassis the group's ref_chassis names.
+	HAChassis    []HAChassis
+	HARefChassis []string
 }
 
 // HAChassis is one member of an HA_Chassis_Group; Chassis is "" when the

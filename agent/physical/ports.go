@@ -45,7 +45,7 @@ func (c *computer) portBinding(pb *PortBinding) {
 				return
 			}
 			access = accessLocalnet
-		case len(pb.HAChassis) >= 2:
+		case len(orderedHA(pb.HAChassis)) >= 2:
 			access = accessHARemote
 		default:
 			access = accessRemote

@@ -68,41 +68,60 @@ func (c *computer) haGroupActive(pb *PortBinding) bool {
 	case 1:
 		return ms[0].Chassis == c.in.Chassis
 	}
-	// The only member whose chassis still exists.
-	onlyCandidate := true
-	found := false
+	// This chassis is the only member whose chassis still exists.
+	var alive int
+	here := false
 	for _, m := range ms {
-		if m.Chassis == c.in.Chassis {
-			found = true
-		} else if m.Chassis != "" {
-			onlyCandidate = false
+		if m.Chassis != "" {
+			alive++
+			here = here || m.Chassis == c.in.Chassis
 		}
 	}
-	if found && onlyCandidate {
+	if here && alive == 1 {
 		return true
 	}
 	if len(c.active) == 0 {
+		// No BFD session up: this chassis is cut off.
 		return false
 	}
-	for _, m := range orderedHA(ms) {
-		if m.Chassis == c.in.Chassis {
-			return true
-		}
-		if m.Chassis != "" && c.active[m.Chassis] {
-			return false
+	// Among this chassis and the members reachable over BFD, the one with
+	// the highest priority is active.
+	var candidates []HAChassis
+	for _, m := range ms {
+		if m.Chassis != "" && (m.Chassis == c.in.Chassis || c.active[m.Chassis]) {
+			candidates = append(candidates, m)
 		}
 	}
-	return false
+	if len(candidates) == 0 {
+		return false
+	}
+	if len(candidates) == 1 && candidates[0].Chassis == c.in.Chassis {
+		// Alone: only if some chassis using the group still reaches us.
+		for _, ref := range pb.HARefChassis {
+			if c.active[ref] {
+				return true
+			}
+		}
+		return false
+	}
+	return orderedHA(candidates)[0].Chassis == c.in.Chassis
 }
 
-// orderedHA is ha_chassis_get_ordered(): members by priority, highest first.
+// orderedHA is get_ordered_ha_chassis_list() without BFD filtering: the
+// members whose chassis exists, by priority (highest first), ties by name
+// in descending order.
 func orderedHA(members []HAChassis) []HAChassis {
-	out := append([]HAChassis(nil), members...)
+	var out []HAChassis
+	for _, m := range members {
+		if m.Chassis != "" {
+			out = append(out, m)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Priority != out[j].Priority {
 			return out[i].Priority > out[j].Priority
 		}
-		return out[i].Chassis < out[j].Chassis
+		return out[i].Chassis > out[j].Chassis
 	})
 	return out
 }

@@ -100,9 +100,6 @@ func (c *computer) remoteHA(pb *PortBinding) {
 	members := orderedHA(pb.HAChassis)
 	var first *Tunnel
 	for _, m := range members {
-		if m.Chassis == "" {
-			continue
-		}
 		t := c.tunnelFor(m.Chassis, "")
 		if first == nil {
 			first = t
@@ -119,9 +116,6 @@ func (c *computer) remoteHA(pb *PortBinding) {
 	c.encapsulation(&a, first, pb.DatapathKey, pb.TunnelKey, pb.Type == "vtep")
 	b := flow.Bundle{Fields: flow.HashEthSrc, Algorithm: flow.BundleActiveBackup}
 	for _, m := range members {
-		if m.Chassis == "" {
-			continue
-		}
 		if t := c.tunnelFor(m.Chassis, ""); t != nil {
 			b.Members = append(b.Members, flow.Port(t.OFPort))
 		}

@@ -132,6 +132,30 @@ func TestDerived(t *testing.T) {
 			want: []string{"cookie=0xe33b9464, table=40, priority=100,reg15=0x3,metadata=0x6 actions=set_field:0x1->reg15,set_field:0x11->reg11,set_field:0x13->reg12,resubmit(,41)"},
 		},
 		{
+			name: "HA chassisredirect: alone among live members needs a ref chassis",
+			modify: func(in *Input) {
+				for i := range in.Ports {
+					if in.Ports[i].LogicalPort == "cr-lr1-net2" {
+						in.Ports[i].HAChassis = []HAChassis{{Chassis: "hv1", Priority: 10}, {Chassis: "hv2", Priority: 20}}
+						in.Ports[i].HARefChassis = []string{"hv4"}
+					}
+				}
+				in.ActiveTunnels = []string{"hv4"}
+			},
+			want: []string{"cookie=0xe33b9464, table=40, priority=100,reg15=0x3,metadata=0x6 actions=set_field:0x1->reg15,set_field:0x11->reg11,set_field:0x13->reg12,resubmit(,41)"},
+		},
+		{
+			name: "HA bundle: equal priorities ordered by name, descending",
+			modify: func(in *Input) {
+				for i := range in.Ports {
+					if in.Ports[i].LogicalPort == "cr-lr1-net2" {
+						in.Ports[i].HAChassis = []HAChassis{{Chassis: "hv2", Priority: 10}, {Chassis: "hv4", Priority: 10}, {Chassis: "", Priority: 50}}
+					}
+				}
+			},
+			want: []string{`cookie=0xe33b9464, table=39, priority=100,reg15=0x3,metadata=0x6 actions=set_field:0x6/0xffffff->tun_id,set_field:0x3->tun_metadata0,move:NXM_NX_REG14[0..14]->NXM_NX_TUN_METADATA0[16..30],bundle(eth_src,0,active_backup,ofport,members:7,1)`},
+		},
+		{
 			name: "FDB and MAC bindings on non-local datapaths are ignored",
 			modify: func(in *Input) {
 				in.FDBs = []FDB{{UUID: "f0000000-0", DPKey: 99, PortKey: 1, MAC: "00:00:00:00:00:01"},
