@@ -83,7 +83,7 @@ func (c *computer) lbIsLocal(lb *LoadBalancer) bool {
 }
 
 func parseLB(lb *LoadBalancer) *parsedLB {
-	p := &parsedLB{lb: lb, proto: 6, origTuple: lb.Options["hairpin_orig_tuple"] == "true"}
+	p := &parsedLB{lb: lb, proto: 6, origTuple: optionTrue(lb.Options, "hairpin_orig_tuple")}
 	switch lb.Protocol {
 	case "udp":
 		p.proto = 17

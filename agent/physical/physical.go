@@ -211,7 +211,7 @@ func (c *computer) needAddPeerToLocal(pb *PortBinding) bool {
 	if crp == nil {
 		return false
 	}
-	if crp.Options["always-redirect"] != "true" {
+	if !optionTrue(crp.Options, "always-redirect") {
 		return true
 	}
 	for _, m := range crp.HAChassis {
@@ -340,4 +340,9 @@ func sortFlows(fs []ofctrl.Flow, origins [][]string) {
 	}
 	copy(fs, sortedFlows)
 	copy(origins, sortedOrigins)
+}
+
+// optionTrue is smap_get_bool(options, key, false): "true" in any case.
+func optionTrue(options map[string]string, key string) bool {
+	return strings.EqualFold(options[key], "true")
 }

@@ -144,7 +144,7 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 		if parent != nil {
 			pre.loadBits(fieldFlags, 5, 1, 1) // MLF_NESTED_CONTAINER
 		}
-		if pb.Options["vlan-passthru"] != "true" || tag != 0 {
+		if !optionTrue(pb.Options, "vlan-passthru") || tag != 0 {
 			m.dlVLAN(tag)
 			pre.add(flow.PopVLAN{})
 		}
