@@ -217,6 +217,13 @@ type scenario struct {
 	setup func(t *testing.T, c *sandbox.Central)
 	vifs  []string
 	up    []string
+	steps []step
+}
+
+// step is one change applied after the first comparison.
+type step struct {
+	name string
+	do   func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis, ifaces map[string]bool)
 }
 
 var scenarios = []scenario{
@@ -233,8 +240,9 @@ var scenarios = []scenario{
 			swKey := c.MustSbctl("--bare", "--columns=tunnel_key", "find", "Datapath_Binding", "external_ids:name=sw0")
 			c.MustSbctl("create", "FDB", "mac=\"00:00:00:00:cc:01\"", "dp_key="+swKey, "port_key=1")
 		},
-		vifs: []string{"vm1", "vm2", "meta", "vm3", "vm5", "vm6", "vm7"},
-		up:   []string{"vm1", "vm2", "vm3", "vm5", "vm6", "vm7"},
+		vifs:  []string{"vm1", "vm2", "meta", "vm3", "vm5", "vm6", "vm7"},
+		up:    []string{"vm1", "vm2", "vm3", "vm5", "vm6", "vm7"},
+		steps: neutronSteps,
 	},
 	{
 		name:  "remote-gateway",
@@ -286,16 +294,7 @@ func runScenario(t *testing.T, sc scenario) {
 		}
 	}
 	central.MustNbctl("--wait=hv", "sync")
-	// Let ovn-controller settle: dump until two consecutive dumps agree.
-	var dump string
-	for i := 0; i < 20; i++ {
-		time.Sleep(300 * time.Millisecond)
-		d := ch.MustOfctl("br-int", "dump-flows", "--no-stats")
-		if d == dump {
-			break
-		}
-		dump = d
-	}
+	dump := settledDump(ch)
 	sb := readSB(t, central)
 	groupDump := ch.MustOfctl("br-int", "dump-groups")
 	meterDump := ch.MustOfctl("br-int", "dump-meters")
@@ -317,26 +316,70 @@ func runScenario(t *testing.T, sc scenario) {
 	if len(theirs) == 0 {
 		t.Fatalf("ovn-controller installed no logical flows:\n%s", dump)
 	}
-	exactConj := countSameConjIDs(theirs, mine)
-
 	accepted := loadAcceptedDiffs(t)
-	a, b := accepted.rewrite(normalizeFlows(theirs)), accepted.rewrite(normalizeFlows(mine))
-	onlyTheirs, onlyMine := diffSorted(a, b)
-	onlyTheirs = accepted.filter(onlyTheirs, "-")
-	onlyMine = accepted.filter(onlyMine, "+")
-	t.Logf("ovn-controller: %d logical flows, lflow: %d; %d logical flows in SB; conj ids identical: %d",
-		len(theirs), len(mine), len(in.Flows), exactConj)
+	t.Logf("ovn-controller: %d flows, lflow: %d; %d logical flows in SB; conj ids identical: %d",
+		len(theirs), len(mine), len(in.Flows), countSameConjIDs(theirs, mine))
+	a := compareFlows(t, "full", theirs, tr, accepted)
 	compareGroupsMeters(t, tr, groupDump, meterDump)
 	if dir := os.Getenv("LFLOW_DIFF_DIR"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "groups.txt"), []byte(groupDump), 0o644)
-		_ = os.WriteFile(filepath.Join(dir, "meters.txt"), []byte(meterDump), 0o644)
-		_ = os.WriteFile(filepath.Join(dir, "ovn-controller.txt"), []byte(strings.Join(a, "\n")+"\n"), 0o644)
-		_ = os.WriteFile(filepath.Join(dir, "lflow.txt"), []byte(strings.Join(b, "\n")+"\n"), 0o644)
-		_ = os.WriteFile(filepath.Join(dir, "dump.txt"), []byte(dump), 0o644)
+		for name, text := range map[string]string{"groups.txt": groupDump, "meters.txt": meterDump,
+			"ovn-controller.txt": strings.Join(a, "\n") + "\n", "dump.txt": dump} {
+			_ = os.WriteFile(filepath.Join(dir, sc.name+"-"+name), []byte(text), 0o644)
+		}
+	}
+
+	// Incremental steps: change the topology, let ovn-controller follow,
+	// bring the translator to the new snapshot with Update (the incremental
+	// methods) and compare again.
+	for _, st := range sc.steps {
+		if t.Failed() {
+			return
+		}
+		st.do(t, central, ch, ifaces)
+		central.MustNbctl("--wait=hv", "sync")
+		dump = settledDump(ch)
+		in, err := buildInput(readSB(t, central), "hv1", ifaces)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.Changes()
+		tr.Update(in)
+		d := tr.Changes()
+		t.Logf("step %q: %d flows put, %d deleted", st.name, len(d.PutFlows), len(d.DeleteFlows))
+		a = compareFlows(t, st.name, dumpLogicalTables(dump), tr, accepted)
+		compareGroupsMeters(t, tr, ch.MustOfctl("br-int", "dump-groups"), ch.MustOfctl("br-int", "dump-meters"))
 	}
 	if !t.Failed() {
 		installAndCompare(t, ch, tr, accepted, a)
 	}
+}
+
+// settledDump dumps br-int until two consecutive dumps agree.
+func settledDump(ch *sandbox.Chassis) string {
+	var dump string
+	for i := 0; i < 20; i++ {
+		time.Sleep(300 * time.Millisecond)
+		d := ch.MustOfctl("br-int", "dump-flows", "--no-stats")
+		if d == dump {
+			break
+		}
+		dump = d
+	}
+	return dump
+}
+
+// compareFlows compares ovn-controller's flows with the translator's after
+// normalization and the accepted rewrites, reports the differences, and
+// returns ovn-controller's normalized flows.
+func compareFlows(t *testing.T, label string, theirs []string, tr *Translator, accepted *acceptedDiffs) []string {
+	t.Helper()
+	var mine []string
+	for _, f := range tr.Flows() {
+		mine = append(mine, FlowText(f))
+	}
+	a, b := accepted.rewrite(normalizeFlows(theirs)), accepted.rewrite(normalizeFlows(mine))
+	onlyTheirs, onlyMine := diffSorted(a, b)
+	onlyTheirs, onlyMine = accepted.filter(onlyTheirs, "-"), accepted.filter(onlyMine, "+")
 	if len(onlyTheirs)+len(onlyMine) > 0 {
 		var sb strings.Builder
 		for _, l := range onlyTheirs {
@@ -345,8 +388,9 @@ func runScenario(t *testing.T, sc scenario) {
 		for _, l := range onlyMine {
 			sb.WriteString("+ " + l + "\n")
 		}
-		t.Errorf("%d flows only in ovn-controller (-), %d only in lflow (+):\n%s", len(onlyTheirs), len(onlyMine), sb.String())
+		t.Errorf("%s: %d flows only in ovn-controller (-), %d only in lflow (+):\n%s", label, len(onlyTheirs), len(onlyMine), sb.String())
 	}
+	return a
 }
 
 // countSameConjIDs counts the conj_id values present in both dumps.
@@ -633,4 +677,37 @@ func remoteGatewayTopology(t *testing.T, c *sandbox.Central) {
 	nb("lr-nat-add", "lr1", "dnat_and_snat", "172.24.6.9", "10.0.1.9", "vm9", "fa:16:3e:00:06:09")
 	// Nothing of sw1/lr1/public1 is local to hv1 (no port of theirs here).
 	c.MustSbctl("lsp-bind", "vm2", "hv2")
+}
+
+var neutronSteps = []step{
+	{"address set grows", func(t *testing.T, c *sandbox.Central, _ *sandbox.Chassis, _ map[string]bool) {
+		c.MustNbctl("add", "Address_Set", "as_sg1_ip4", "addresses", `"10.0.9.9"`)
+	}},
+	{"port leaves port group", func(t *testing.T, c *sandbox.Central, _ *sandbox.Chassis, _ map[string]bool) {
+		c.MustNbctl("pg-set-ports", "pg_sg1", "vm1", "vm3", "vm4")
+	}},
+	{"new ACL", func(t *testing.T, c *sandbox.Central, _ *sandbox.Chassis, _ map[string]bool) {
+		c.MustNbctl("acl-add", "pg_sg1", "to-lport", "1002", "outport == @pg_sg1 && ip6 && tcp.dst == 8080", "allow-related")
+	}},
+	{"VIF unplugged", func(t *testing.T, c *sandbox.Central, ch *sandbox.Chassis, ifaces map[string]bool) {
+		ch.MustVsctl("del-port", "br-int", "vm5")
+		delete(ifaces, "vm5")
+		if err := sandbox.Eventually(sandbox.DefaultTimeout, func() (bool, error) {
+			out, err := c.Sbctl("--bare", "--columns=chassis", "find", "Port_Binding", "logical_port=vm5")
+			return err == nil && out == "", err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}},
+	{"logical port deleted", func(t *testing.T, c *sandbox.Central, _ *sandbox.Chassis, _ map[string]bool) {
+		c.MustNbctl("lsp-del", "vm6")
+	}},
+	{"load balancer VIP added", func(t *testing.T, c *sandbox.Central, _ *sandbox.Chassis, _ map[string]bool) {
+		c.MustNbctl("lb-add", "lb0", "10.0.0.200:443", "10.0.0.11:8443,10.0.1.13:8443", "tcp")
+	}},
+	{"MAC binding learnt and FDB entry removed", func(t *testing.T, c *sandbox.Central, _ *sandbox.Chassis, _ map[string]bool) {
+		lr0 := c.MustSbctl("--bare", "--columns=_uuid", "find", "Datapath_Binding", "external_ids:name=lr0")
+		c.MustSbctl("create", "MAC_Binding", "logical_port=lrp0", "ip=10.0.0.77", `mac="00:00:00:00:aa:77"`, "datapath="+lr0)
+		c.MustSbctl("--all", "destroy", "FDB")
+	}},
 }

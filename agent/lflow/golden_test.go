@@ -428,3 +428,44 @@ func TestFullKeepsGroupIDs(t *testing.T) {
 		t.Errorf("groups %d -> %d; delta puts %d deletes %v", len(before), len(after), len(d.PutGroups), d.DeleteGroups)
 	}
 }
+
+// Update (snapshot diffing onto the incremental methods) equals Full.
+func TestUpdateEqualsFull(t *testing.T) {
+	neutron, _ := loadGolden(t, "neutron")
+	remote, _ := loadGolden(t, "remote-gateway")
+
+	tr := newTestTranslator()
+	tr.Update(neutron)
+	sameFlows(t, "update from empty", tr, full(neutron))
+
+	mod := cloneInput(neutron)
+	for n := range mod.AddressSets {
+		mod.AddressSets[n] = append(mod.AddressSets[n], "10.99.0.1")
+	}
+	for n := range mod.PortGroups {
+		if len(mod.PortGroups[n]) > 1 {
+			mod.PortGroups[n] = mod.PortGroups[n][1:]
+		}
+	}
+	mod.Flows = mod.Flows[:len(mod.Flows)-40]
+	mod.Flows[0].Priority++
+	for i := range mod.Ports {
+		if mod.Ports[i].Name == "vm3" {
+			mod.Ports[i].Related, mod.Ports[i].Resident = false, false
+		}
+	}
+	mod.MACBindings = mod.MACBindings[1:]
+	mod.LoadBalancers = mod.LoadBalancers[1:]
+	tr.Update(mod)
+	sameFlows(t, "update to a modified snapshot", tr, full(mod))
+
+	tr.Update(neutron)
+	sameFlows(t, "update back", tr, full(neutron))
+
+	tr.Update(remote)
+	sameFlows(t, "update to another topology", tr, full(remote))
+	tr.Update(&Input{})
+	if tr.NumFlows() != 0 || tr.NumLogicalFlows() != 0 {
+		t.Errorf("update to nothing left %d flows", tr.NumFlows())
+	}
+}

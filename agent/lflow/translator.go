@@ -101,6 +101,7 @@ type Translator struct {
 	ports       map[string]*PortBinding
 	mcGroups    map[string]*MulticastGroup // "<dp uuid> <name>"
 	addrSets    map[string]*expr.ConstantSet
+	addrSetsRaw map[string][]string
 	pgRaw       map[string][]string
 	pgByPort    map[string]map[string]struct{} // port name -> port groups
 	portGroups  map[string]*expr.ConstantSet   // reduced to related ports
@@ -154,6 +155,7 @@ func (t *Translator) reset() {
 	t.ports = map[string]*PortBinding{}
 	t.mcGroups = map[string]*MulticastGroup{}
 	t.addrSets = map[string]*expr.ConstantSet{}
+	t.addrSetsRaw = map[string][]string{}
 	t.pgRaw = map[string][]string{}
 	t.pgByPort = map[string]map[string]struct{}{}
 	t.portGroups = map[string]*expr.ConstantSet{}
@@ -227,6 +229,7 @@ func (t *Translator) Full(in *Input) {
 	}
 	for name, vals := range in.AddressSets {
 		t.addrSets[name] = expr.NewAddressSet(vals)
+		t.addrSetsRaw[name] = vals
 	}
 	for name, ports := range in.PortGroups {
 		t.setPGRaw(name, ports)
@@ -512,12 +515,14 @@ func (t *Translator) DeleteFlow(uuid string) {
 // that use it.
 func (t *Translator) PutAddressSet(name string, values []string) {
 	t.addrSets[name] = expr.NewAddressSet(values)
+	t.addrSetsRaw[name] = values
 	t.reprocess(depKey{depAddrSet, name})
 }
 
 // DeleteAddressSet removes an Address_Set.
 func (t *Translator) DeleteAddressSet(name string) {
 	delete(t.addrSets, name)
+	delete(t.addrSetsRaw, name)
 	t.reprocess(depKey{depAddrSet, name})
 }
 
