@@ -18,8 +18,10 @@
 //     66/67 (MAC_Binding, Static_MAC_Binding), 68–70 (load-balancer
 //     hairpin), 71/72 (FDB) and 73–75 (port security).
 //
-// It is pure: no sockets, no OVSDB. Entry points: Compute (the flows) and
-// ComputeResult (the flows with the SB rows each comes from). Flows carry
+// It is pure: no sockets, no OVSDB. Entry points: Compute (the flows),
+// ComputeResult (the flows with the SB rows each comes from), and for
+// incremental updates Affected (which rows a Port_Binding change touches)
+// with ComputeFor (the flows of just those rows). Flows carry
 // ovn-controller's cookies (first 32 bits of the row UUID, 0 for defaults and
 // tunnel flows), a flow.Match and a flow.Actions, ready for openflow/ofctrl.
 // Logical-flow driven tables are not this package's.

@@ -2,7 +2,7 @@ package physical
 
 // Affected returns the rows whose flows must be recomputed (with
 // ComputeFor) after the Port_Binding rows changed (added, modified or
-// deleted) between old and new, in the spirit of ovn-controller's
+// deleted) between before and after, in the spirit of ovn-controller's
 // physical_handle_flows_for_lport(): the ports themselves, their patch
 // peers, nested containers of a changed parent, chassisredirect ports of a
 // changed distributed port, every port and multicast group of a datapath
@@ -10,16 +10,16 @@ package physical
 // port, the localnet ports (chassis-MAC flows) and bridged redirects when a
 // router-facing port changed, every port of a datapath where a multichassis
 // VIF changed, the multicast groups containing a changed port and the MAC
-// bindings naming it. The rules are evaluated on both snapshots (old may be
-// nil).
+// bindings naming it. The rules are evaluated on both snapshots (before
+// may be nil).
 //
 // Changes to anything else (local datapaths, VIFs, PatchPorts, Tunnels,
 // CTZones, ActiveTunnels, chassis MACs, transit-switch flags) need a full
 // Compute; a changed Multicast_Group, MAC_Binding, FDB, Load_Balancer or
 // remote Chassis affects only its own row.
-func Affected(old, new *Input, changedPorts []string) map[string]bool {
+func Affected(before, after *Input, changedPorts []string) map[string]bool {
 	out := make(map[string]bool)
-	for _, in := range []*Input{old, new} {
+	for _, in := range []*Input{before, after} {
 		if in == nil {
 			continue
 		}
