@@ -1,20 +1,25 @@
 package flow
 
 import (
+	"encoding/binary"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chassisd/chassisd/openflow/ovstest"
 )
 
 // TestActionsOnBridge installs the action corpus on a real userspace
-// bridge with ovs-ofctl and checks that String of each action list equals
-// what "ovs-ofctl -O OpenFlow15 dump-flows --no-stats" prints for it. It
+// bridge twice: in table 0 from text with ovs-ofctl, in table 1 as flow_mods
+// carrying this package's encoding. String of each action list must equal
+// what "ovs-ofctl -O OpenFlow15 dump-flows --no-stats" prints for both. It
 // adds what a live br-int has and the fake-switch test cannot: groups and
 // meters the actions refer to, and the Geneve TLV mapping of tun_metadata0.
 func TestActionsOnBridge(t *testing.T) {
@@ -37,7 +42,9 @@ func TestActionsOnBridge(t *testing.T) {
 		"move:NXM_NX_TUN_METADATA0[16..30]->NXM_NX_REG14[0..14],move:NXM_NX_TUN_METADATA0[0..15]->NXM_NX_REG15[0..15]",
 		"push:NXM_OF_IN_PORT[],load:0xffff->NXM_OF_IN_PORT[],resubmit(,65),pop:NXM_OF_IN_PORT[]",
 	)
+	fake := newFakeSwitch(t)
 	var lines []string
+	var ours [][]byte
 	want := map[int]string{}
 	for i, text := range texts {
 		m, err := matchFor(text)
@@ -50,23 +57,34 @@ func TestActionsOnBridge(t *testing.T) {
 			t.Errorf("parse %q: %v", text, err)
 			continue
 		}
+		fitTunMetadata(as)
 		prio := i + 1
 		want[prio] = as.String()
-		flow := "table=0,priority=" + strconv.Itoa(prio)
+		flow := "priority=" + strconv.Itoa(prio)
 		if m != "" {
 			flow += "," + m
 		}
-		lines = append(lines, flow+",actions="+text)
+		lines = append(lines, "table=0,"+flow+",actions="+text)
+		msg, err := fake.ovsEncode(t, ofptFlowMod, "add-flow", "table=1,"+flow+",actions="+text)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		ours = append(ours, withActions(msg, as.Append(nil)))
 	}
 	file := filepath.Join(t.TempDir(), "flows.txt")
 	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	sw.Ofctl("--bundle", "add-flows", "br0", file)
+	for _, rejected := range sendFlowMods(t, strings.TrimPrefix(sw.Mgmt("br0"), "unix:"), ours) {
+		t.Errorf("ovs-vswitchd rejects our encoding: %s", rejected)
+	}
 	dump := sw.Ofctl("--no-names", "dump-flows", "--no-stats", "br0")
 
 	prioRE := regexp.MustCompile(`priority=(\d+)`)
-	seen := 0
+	tableRE := regexp.MustCompile(`table=(\d+)`)
+	seen := map[string]int{}
 	for _, line := range strings.Split(dump, "\n") {
 		head, acts, ok := strings.Cut(line, " actions=")
 		if !ok {
@@ -81,13 +99,83 @@ func TestActionsOnBridge(t *testing.T) {
 		if !ok {
 			continue
 		}
-		seen++
+		table := "0"
+		if tm := tableRE.FindStringSubmatch(head); tm != nil {
+			table = tm[1]
+		}
+		seen[table]++
 		if acts != w {
-			t.Errorf("priority %d (%s):\n dump %s\n ours %s", prio, texts[prio-1], acts, w)
+			t.Errorf("table %s priority %d (%s):\n dump %s\n ours %s", table, prio, texts[prio-1], acts, w)
 		}
 	}
-	if seen != len(want) {
-		t.Errorf("dump shows %d of %d flows:\n%s", seen, len(want), dump)
+	if seen["0"] != len(want) || seen["1"] != len(ours) {
+		t.Errorf("dump shows %d+%d of %d+%d flows:\n%s", seen["0"], seen["1"], len(want), len(ours), dump)
 	}
-	t.Logf("%d action lists: dump-flows text compared", seen)
+	t.Logf("%d action lists from text and %d from our encoding match dump-flows", seen["0"], seen["1"])
+}
+
+// fitTunMetadata gives tun_metadata set_field values the 4-byte length of
+// the TLV mapping the test installs, as a chassis encoder must.
+func fitTunMetadata(as Actions) {
+	for i, a := range as {
+		if sf, ok := a.(SetField); ok && sf.Field == FieldTunMetadata(0) && len(sf.Value) > 4 {
+			sf.Value = sf.Value[len(sf.Value)-4:]
+			if sf.Mask != nil {
+				sf.Mask = sf.Mask[len(sf.Mask)-4:]
+			}
+			as[i] = sf
+		}
+	}
+}
+
+// sendFlowMods sends OpenFlow 1.5 flow_mods to a bridge's management socket
+// followed by a barrier, and returns a description of each one the switch
+// answered with an error.
+func sendFlowMods(t *testing.T, path string, msgs [][]byte) []string {
+	t.Helper()
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	if err := writeMsg(c, ofptHello, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range msgs {
+		m = append([]byte(nil), m...)
+		binary.BigEndian.PutUint32(m[4:], uint32(i+1))
+		if _, err := c.Write(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := writeMsg(c, ofptBarrierRequest, 0xffffffff, nil); err != nil {
+		t.Fatal(err)
+	}
+	var rejected []string
+	for {
+		h := make([]byte, 8)
+		if _, err := io.ReadFull(c, h); err != nil {
+			t.Fatalf("reading replies: %v", err)
+		}
+		body := make([]byte, int(binary.BigEndian.Uint16(h[2:]))-8)
+		if _, err := io.ReadFull(c, body); err != nil {
+			t.Fatal(err)
+		}
+		xid := binary.BigEndian.Uint32(h[4:])
+		switch h[1] {
+		case 1: // OFPT_ERROR
+			desc := fmt.Sprintf("xid %d: error %x", xid, body[:min(4, len(body))])
+			if xid >= 1 && int(xid) <= len(msgs) {
+				if text, err := ovsActionsText(msgs[xid-1]); err == nil {
+					desc += ": " + text
+				}
+			}
+			rejected = append(rejected, desc)
+		case ofptBarrierReply:
+			if xid == 0xffffffff {
+				return rejected
+			}
+		}
+	}
 }
