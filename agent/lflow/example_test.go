@@ -32,6 +32,6 @@ func Example() {
 	fmt.Println(tr.Sources(d.PutFlows[0].Table, d.PutFlows[0].Priority, d.PutFlows[0].Match))
 	// Output:
 	// cookie=0x32acbde4, table=46, priority=2001,ip,reg15=0x1,metadata=0x3,nw_src=10.0.0.1 actions=resubmit(,47)
-	// 2 put, 0 deleted
+	// 1 put, 0 deleted
 	// [32acbde4-b4ad-4d6c-9f10-34e2b4c0a6f1]
 }

@@ -81,8 +81,9 @@ func sortKeys(keys []flowKey) {
 	})
 }
 
-// Changes returns what changed since the previous call and forgets it.
-// After Full it reports the difference to the state before Full.
+// Changes returns what changed since the previous call and forgets it:
+// flows that are new or whose cookie or actions changed, and flows that are
+// gone. After Full it reports the difference to the state before Full.
 func (t *Translator) Changes() Delta {
 	var d Delta
 	keys := make([]flowKey, 0, len(t.dirty))
@@ -91,13 +92,18 @@ func (t *Translator) Changes() Delta {
 	}
 	sortKeys(keys)
 	for _, k := range keys {
-		if e := t.table[k]; e != nil {
-			d.PutFlows = append(d.PutFlows, e.output())
-		} else {
-			d.DeleteFlows = append(d.DeleteFlows, FlowKey{Table: k.table, Priority: k.prio, Match: t.dirty[k]})
+		e := t.dirty[k]
+		if cur := t.table[k]; cur != nil {
+			f := cur.output()
+			if e.had && e.sig == signature(f) {
+				continue
+			}
+			d.PutFlows = append(d.PutFlows, f)
+		} else if e.had {
+			d.DeleteFlows = append(d.DeleteFlows, FlowKey{Table: k.table, Priority: k.prio, Match: e.match})
 		}
 	}
-	t.dirty = map[flowKey]flow.Match{}
+	t.dirty = map[flowKey]dirtyEntry{}
 	for _, id := range sortedIDs(t.groupsDirty) {
 		if g, ok := t.group(id); ok {
 			d.PutGroups = append(d.PutGroups, g)
@@ -150,4 +156,10 @@ func FlowText(f ofctrl.Flow) string {
 	b = append(b, " actions="...)
 	b = append(b, f.Actions.String()...)
 	return string(b)
+}
+
+// signature is what Changes compares to tell a changed flow: cookie and
+// actions (table, priority and match are the flow's identity).
+func signature(f ofctrl.Flow) string {
+	return strconv.FormatUint(f.Cookie, 16) + " " + f.Actions.String()
 }

@@ -114,7 +114,7 @@ type Translator struct {
 
 	deps  map[depKey]map[string]struct{}
 	table map[flowKey]*desired
-	dirty map[flowKey]flow.Match
+	dirty map[flowKey]dirtyEntry
 	conj  *conjIDs
 
 	groupTable, meterTable *actions.ExtendTable
@@ -168,14 +168,14 @@ func (t *Translator) reset() {
 	t.resetExtra()
 	if t.table == nil {
 		t.table = map[flowKey]*desired{}
-		t.dirty = map[flowKey]flow.Match{}
+		t.dirty = map[flowKey]dirtyEntry{}
 		t.groupsDirty = map[uint32]struct{}{}
 		t.metersDirty = map[uint32]struct{}{}
 	} else {
 		// Everything installed before becomes dirty: Changes reports it
 		// as deleted unless the new state puts it back.
 		for k, d := range t.table {
-			t.dirty[k] = d.match
+			t.touch(k, d, d.match)
 		}
 		t.prevGroups, t.prevMeters = map[uint32]string{}, map[uint32]string{}
 		for id := range t.groupRefs {
@@ -433,6 +433,7 @@ func (t *Translator) removeOut(out *[]outRef) {
 		if d == nil {
 			continue
 		}
+		t.touch(o.key, d, d.match)
 		for i, c := range d.contribs {
 			if c == o.c {
 				d.contribs = append(d.contribs[:i], d.contribs[i+1:]...)
@@ -442,7 +443,6 @@ func (t *Translator) removeOut(out *[]outRef) {
 		if len(d.contribs) == 0 {
 			delete(t.table, o.key)
 		}
-		t.dirty[o.key] = d.match
 	}
 	*out = nil
 }
@@ -453,19 +453,44 @@ func (t *Translator) addFlow(out *[]outRef, table uint8, prio uint16, m flow.Mat
 	k := flowKey{table, prio, m.Key()}
 	d := t.table[k]
 	if d == nil {
+		t.touch(k, nil, m)
 		d = &desired{table: table, prio: prio, match: m}
 		t.table[k] = d
-	} else if !c.conj {
-		// ofctrl_add_flow drops a duplicate from the same row.
-		for _, o := range d.contribs {
-			if o.source == c.source && !o.conj {
-				return
+	} else {
+		if !c.conj {
+			// ofctrl_add_flow drops a duplicate from the same row.
+			for _, o := range d.contribs {
+				if o.source == c.source && !o.conj {
+					return
+				}
 			}
 		}
+		t.touch(k, d, m)
 	}
 	d.contribs = append(d.contribs, c)
 	*out = append(*out, outRef{k, c})
-	t.dirty[k] = m
+}
+
+// dirtyEntry remembers, for a flow touched since the last Changes, whether
+// it existed then and with which cookie and actions, so that Changes
+// reports only real differences.
+type dirtyEntry struct {
+	match flow.Match
+	had   bool
+	sig   string
+}
+
+// touch records the state of flow k before its first change in the current
+// Changes window (d is nil or empty when there was no flow).
+func (t *Translator) touch(k flowKey, d *desired, m flow.Match) {
+	if _, ok := t.dirty[k]; ok {
+		return
+	}
+	e := dirtyEntry{match: m}
+	if d != nil && len(d.contribs) > 0 {
+		e.had, e.sig = true, signature(d.output())
+	}
+	t.dirty[k] = e
 }
 
 // reprocess recomputes the logical flows that depend on any of keys.
