@@ -243,6 +243,9 @@ func (a *Agent) runOnce(ctx context.Context) error {
 		a.log.Info("southbound connected, full recompute", "epoch", epoch)
 		a.sbEpoch = epoch
 		a.chassis = chassisState{}
+		if a.flows != nil {
+			a.flows.last = nil // retranslate every logical flow
+		}
 	}
 	ch, err := a.ensureChassis(ctx, sbCl, cfg, ovsRow.IfaceTypes)
 	if err != nil {

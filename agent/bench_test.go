@@ -1,0 +1,150 @@
+package agent_test
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chassisd/chassisd/e2e/sandbox"
+)
+
+// benchScale sets the size of BenchmarkTakeOver's topology:
+// CHASSISD_BENCH_PORTS ports in total (default 400), spread over four
+// Neutron-style networks behind one router, one in eight bound here.
+func benchScale() int {
+	if v, err := strconv.Atoi(os.Getenv("CHASSISD_BENCH_PORTS")); err == nil && v >= 8 {
+		return v
+	}
+	return 400
+}
+
+// buildLargeTopology creates networks with security groups (port groups,
+// address sets, allow-related ACLs), a router joining them, and ports bound
+// to this chassis (dummy interfaces) or to a fake remote chassis.
+func buildLargeTopology(b *testing.B, c *sandbox.Central, ch *sandbox.Chassis, ports int) {
+	const nets = 4
+	args := []string{"lr-add", "r0"}
+	for n := 0; n < nets; n++ {
+		ls := fmt.Sprintf("net%d", n)
+		args = append(args, "--", "ls-add", ls,
+			"--", "lrp-add", "r0", "r0-"+ls, fmt.Sprintf("00:00:00:00:ff:%02x", n+1), fmt.Sprintf("10.%d.0.1/16", n),
+			"--", "lsp-add", ls, ls+"-r0", "--", "lsp-set-type", ls+"-r0", "router",
+			"--", "lsp-set-addresses", ls+"-r0", "router", "--", "lsp-set-options", ls+"-r0", "router-port=r0-"+ls,
+			"--", "lsp-add", ls, ls+"-meta", "--", "lsp-set-type", ls+"-meta", "localport",
+			"--", "lsp-set-addresses", ls+"-meta", fmt.Sprintf("fa:16:3e:ff:00:%02x 10.%d.0.2", n, n))
+	}
+	var names []string
+	for i := 0; i < ports; i++ {
+		n := i % nets
+		name := fmt.Sprintf("p%d", i)
+		names = append(names, name)
+		addr := fmt.Sprintf("fa:16:3e:%02x:%02x:%02x 10.%d.%d.%d", n, (i/256)%256, i%256, n, 1+i/250, 10+i%240)
+		args = append(args, "--", "lsp-add", fmt.Sprintf("net%d", n), name,
+			"--", "lsp-set-addresses", name, addr, "--", "lsp-set-port-security", name, addr)
+	}
+	c.MustNbctl(args...)
+	c.MustNbctl(append([]string{"pg-add", "sg_default"}, names...)...)
+	c.MustNbctl(append([]string{"pg-add", "neutron_pg_drop"}, names...)...)
+	c.MustNbctl("acl-add", "neutron_pg_drop", "from-lport", "1001", "inport == @neutron_pg_drop && ip", "drop",
+		"--", "acl-add", "neutron_pg_drop", "to-lport", "1001", "outport == @neutron_pg_drop && ip", "drop",
+		"--", "acl-add", "sg_default", "from-lport", "1002", "inport == @sg_default && ip4", "allow-related",
+		"--", "acl-add", "sg_default", "to-lport", "1002", "outport == @sg_default && ip4 && ip4.src == $sg_default_ip4", "allow-related",
+		"--", "acl-add", "sg_default", "to-lport", "1002", "outport == @sg_default && ip4 && tcp.dst == 22", "allow-related",
+		"--", "acl-add", "sg_default", "to-lport", "1002", "outport == @sg_default && ip4 && udp.dst >= 5000 && udp.dst <= 5100", "allow-related")
+	c.MustSbctl("chassis-add", "hvremote", "geneve", "172.16.0.2")
+	vsctl := []string{}
+	for i, name := range names {
+		if i%8 == 0 {
+			vsctl = append(vsctl, "--", "add-port", "br-int", "t"+name, "--", "set", "Interface", "t"+name,
+				"type=dummy", "external_ids:iface-id="+name)
+		} else {
+			c.MustSbctl("lsp-bind", name, "hvremote")
+		}
+	}
+	ch.MustVsctl(vsctl[1:]...)
+}
+
+// peakRSS is a process's high-water resident set size in MiB.
+func peakRSS(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkTakeOver measures, for ovn-controller and then chassisd on the
+// same chassis and Southbound database, the time from starting the agent on
+// an empty br-int until `ovn-nbctl --wait=hv sync` returns (that is, until
+// the agent reports the flows of the current state as installed), and the
+// agent's peak memory. Run it with hack/bench.sh.
+func BenchmarkTakeOver(b *testing.B) {
+	central := sandbox.NewCentral(b, sandbox.CentralOptions{})
+	ch := central.NewChassis(b, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
+	ch.MustConfigure("hv1", "172.16.0.1", "geneve")
+	ch.MustVsctl("set", "open", ".", "external_ids:ovn-bridge-datapath-type=netdev")
+	chassisdBin := sandbox.BuildBinary(b, "github.com/chassisd/chassisd/cmd/chassisd")
+
+	ports := benchScale()
+	// The first run lets the reference register the chassis and create br-int.
+	ch.MustStartAgent(sandbox.AgentSpec{Kind: sandbox.AgentOVNController})
+	if err := central.WaitChassis("hv1"); err != nil {
+		b.Fatal(err)
+	}
+	buildLargeTopology(b, central, ch, ports)
+	central.MustNbctl("--wait=hv", "--timeout=300", "sync")
+	if err := ch.ExitAgent(true); err != nil {
+		b.Fatal(err)
+	}
+
+	measure := func(spec sandbox.AgentSpec) (time.Duration, float64, int) {
+		for _, what := range []string{"del-flows", "del-groups", "del-meters"} {
+			ch.MustOfctl("br-int", what)
+		}
+		start := time.Now()
+		ch.MustStartAgent(spec)
+		central.MustNbctl("--wait=hv", "--timeout=300", "sync")
+		elapsed := time.Since(start)
+		rss := peakRSS(ch.AgentPid())
+		flows := strings.Count(ch.MustOfctl("br-int", "dump-flows", "--no-stats"), "\n")
+		if err := ch.ExitAgent(true); err != nil {
+			b.Fatal(err)
+		}
+		return elapsed, rss, flows
+	}
+	var refT, ourT []time.Duration
+	var refMem, ourMem float64
+	var refFlows, ourFlows int
+	b.ResetTimer()
+	for range b.N {
+		t, m, f := measure(sandbox.AgentSpec{Kind: sandbox.AgentOVNController})
+		refT, refMem, refFlows = append(refT, t), max(refMem, m), f
+		t, m, f = measure(sandbox.AgentSpec{Kind: sandbox.AgentChassisd, Binary: chassisdBin})
+		ourT, ourMem, ourFlows = append(ourT, t), max(ourMem, m), f
+	}
+	b.StopTimer()
+	median := func(ds []time.Duration) time.Duration {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[len(ds)/2]
+	}
+	rt, ot := median(refT), median(ourT)
+	b.ReportMetric(rt.Seconds(), "ovn-controller-s")
+	b.ReportMetric(ot.Seconds(), "chassisd-s")
+	b.ReportMetric(ot.Seconds()/rt.Seconds(), "time-ratio")
+	b.ReportMetric(refMem, "ovn-controller-MiB")
+	b.ReportMetric(ourMem, "chassisd-MiB")
+	b.ReportMetric(float64(refFlows), "ovn-controller-flows")
+	b.ReportMetric(float64(ourFlows), "chassisd-flows")
+	b.Logf("%d ports: ovn-controller %v %.0f MiB %d flows; chassisd %v %.0f MiB %d flows",
+		ports, rt, refMem, refFlows, ot, ourMem, ourFlows)
+}
