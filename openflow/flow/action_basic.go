@@ -231,6 +231,12 @@ func appendNXVoid(b []byte, subtype uint16) []byte {
 	return finishAction(appendNXHeader(b, subtype), start)
 }
 
+// Enqueue is OVS's enqueue:PORT:QUEUE as OpenFlow 1.5 carries it, and as
+// dumps print it: "set_queue:5,output:1,pop_queue".
+func Enqueue(port Port, queue uint32) Actions {
+	return Actions{SetQueue{ID: queue}, Output{Port: port, MaxLen: MaxLenAll}, PopQueue{}}
+}
+
 // PushVLAN pushes a VLAN header: "push_vlan:0x8100".
 type PushVLAN struct{ EtherType uint16 }
 

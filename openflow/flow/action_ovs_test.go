@@ -281,7 +281,7 @@ var extraActionCorpus = []string{
 	"ct(commit,table=19,zone=NXM_NX_REG11[0..15],nat(src=10.0.0.1-10.0.0.9:100-200,persistent,hash))",
 	"ct(commit,nat(dst=[fd00::2]:80))", "ct(commit,nat(dst=fd00::2-fd00::9))", "ct(commit,nat(src=10.0.0.1,random))",
 	"ct(commit,alg=ftp)", "ct(commit,alg=tftp)", "ct(nat)", "ct_clear",
-	"group:1", "meter:1", "set_queue:5", "pop_queue", "push_vlan:0x8100", "push_vlan:0x88a8", "pop_vlan", "strip_vlan",
+	"group:1", "meter:1", "set_queue:5", "pop_queue", "enqueue:1:5", "push_vlan:0x8100", "push_vlan:0x88a8", "pop_vlan", "strip_vlan",
 	"mod_nw_ttl:5", "dec_ttl", "dec_ttl(1,2)", "exit",
 	"controller(userdata=00.00.00.01,pause)", "controller(reason=no_match)", "controller(max_len=100,userdata=01)",
 	"controller(id=3,meter_id=4)", "controller(reason=invalid_ttl,pause)",

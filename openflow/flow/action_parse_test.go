@@ -51,6 +51,19 @@ func parseActionsText(s string) (Actions, error) {
 	}
 	var as Actions
 	for _, part := range splitTop(s) {
+		if rest, ok := strings.CutPrefix(part, "enqueue:"); ok {
+			port, queue, _ := strings.Cut(rest, ":")
+			p, err := parsePort(port)
+			if err != nil {
+				return nil, err
+			}
+			q, err := parseUint(queue, 32)
+			if err != nil {
+				return nil, err
+			}
+			as = append(as, Enqueue(p, uint32(q))...)
+			continue
+		}
 		a, err := parseActionText(part)
 		if err != nil {
 			return nil, fmt.Errorf("%q: %w", part, err)
