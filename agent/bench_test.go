@@ -55,16 +55,20 @@ func buildLargeTopology(b *testing.B, c *sandbox.Central, ch *sandbox.Chassis, p
 		"--", "acl-add", "sg_default", "to-lport", "1002", "outport == @sg_default && ip4 && ip4.src == $sg_default_ip4", "allow-related",
 		"--", "acl-add", "sg_default", "to-lport", "1002", "outport == @sg_default && ip4 && tcp.dst == 22", "allow-related",
 		"--", "acl-add", "sg_default", "to-lport", "1002", "outport == @sg_default && ip4 && udp.dst >= 5000 && udp.dst <= 5100", "allow-related")
+	if err := c.WaitSync(); err != nil {
+		b.Fatal(err)
+	}
 	c.MustSbctl("chassis-add", "hvremote", "geneve", "172.16.0.2")
-	vsctl := []string{}
+	var vsctl, sbctl []string
 	for i, name := range names {
 		if i%8 == 0 {
 			vsctl = append(vsctl, "--", "add-port", "br-int", "t"+name, "--", "set", "Interface", "t"+name,
 				"type=dummy", "external_ids:iface-id="+name)
 		} else {
-			c.MustSbctl("lsp-bind", name, "hvremote")
+			sbctl = append(sbctl, "--", "lsp-bind", name, "hvremote")
 		}
 	}
+	c.MustSbctl(sbctl[1:]...)
 	ch.MustVsctl(vsctl[1:]...)
 }
 
