@@ -27,8 +27,9 @@ type Result struct {
 	Flows []ofctrl.Flow
 	// Origins[i] are the UUIDs of the SB rows Flows[i] derives from
 	// (Port_Binding, Multicast_Group, MAC_Binding, Static_MAC_Binding, FDB,
-	// remote Chassis); several when rows produce the same flow; empty for
-	// defaults and tunnel-receive flows (they depend on OVS state only).
+	// Load_Balancer, remote Chassis); several when rows produce the same
+	// flow; empty for defaults and tunnel-receive flows (they depend on OVS
+	// state only).
 	Origins [][]string
 }
 
