@@ -53,7 +53,19 @@ func northdInput(b *testing.B) *Input {
 	return benchInput
 }
 
-func buildBenchTopology(c *sandbox.Central) (*Input, error) {
+// benchPorts lists the VIF names of the generated topology.
+func benchPorts() []string {
+	var out []string
+	for s := 0; s < benchSwitches; s++ {
+		for p := 0; p < benchPortsPerSwitch; p++ {
+			out = append(out, fmt.Sprintf("vm%d-%d", s, p))
+		}
+	}
+	return out
+}
+
+// createBenchTopology writes the generated topology into the NB database.
+func createBenchTopology(c *sandbox.Central) error {
 	var cmds [][]string
 	add := func(args ...string) { cmds = append(cmds, args) }
 	add("lr-add", "lr0")
@@ -106,12 +118,20 @@ func buildBenchTopology(c *sandbox.Central) (*Input, error) {
 			args = append(args, c...)
 		}
 		if _, err := c.Nbctl(args...); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if _, err := c.Nbctl("--wait=sb", "sync"); err != nil {
+	_, err := c.Nbctl("--wait=sb", "sync")
+	return err
+}
+
+// buildBenchTopology creates the generated topology and returns its
+// Southbound state as an Input in which every VIF is bound to hv1.
+func buildBenchTopology(c *sandbox.Central) (*Input, error) {
+	if err := createBenchTopology(c); err != nil {
 		return nil, err
 	}
+	allPorts := benchPorts()
 	c.Sbctl("chassis-add", "hv1", "geneve", "127.0.0.1")
 	sb := sbSnapshot{}
 	for _, tbl := range sbTables {
@@ -221,7 +241,7 @@ func BenchmarkOVNControllerRecompute(b *testing.B) {
 	c := sandbox.NewCentral(b, sandbox.CentralOptions{})
 	ch := c.NewChassis(b, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
 	ch.MustConfigure("hv1", "127.0.0.1", "geneve")
-	if _, err := buildBenchTopology(c); err != nil {
+	if err := createBenchTopology(c); err != nil {
 		b.Fatal(err)
 	}
 	ch.MustStartAgent(sandbox.AgentSpec{Kind: sandbox.AgentOVNController})

@@ -218,6 +218,8 @@ type scenario struct {
 	vifs  []string
 	up    []string
 	steps []step
+	// noGolden keeps the scenario out of testdata (too big to check in).
+	noGolden bool
 }
 
 // step is one change applied after the first comparison.
@@ -243,6 +245,19 @@ var scenarios = []scenario{
 		vifs:  []string{"vm1", "vm2", "meta", "vm3", "vm5", "vm6", "vm7"},
 		up:    []string{"vm1", "vm2", "vm3", "vm5", "vm6", "vm7"},
 		steps: neutronSteps,
+	},
+	{
+		// The benchmark's generated topology, every VIF bound here: many
+		// port groups, conjunctions and datapath groups.
+		name: "scale",
+		setup: func(t *testing.T, c *sandbox.Central) {
+			if err := createBenchTopology(c); err != nil {
+				t.Fatal(err)
+			}
+		},
+		vifs:     benchPorts(),
+		up:       benchPorts()[len(benchPorts())-1:],
+		noGolden: true,
 	},
 	{
 		name:  "remote-gateway",
@@ -282,12 +297,13 @@ func runScenario(t *testing.T, sc scenario) {
 		t.Fatal(err)
 	}
 	ifaces := map[string]bool{}
+	var args []string
 	for _, p := range sc.vifs {
-		if err := ch.AddVIF(p, "dummy", p); err != nil {
-			t.Fatal(err)
-		}
+		args = append(args, "--", "add-port", "br-int", p, "--", "set", "Interface", p,
+			"type=dummy", "external_ids:iface-id="+p)
 		ifaces[p] = true
 	}
+	ch.MustVsctl(args[1:]...)
 	for _, p := range sc.up {
 		if err := central.WaitPortUp(p, "hv1"); err != nil {
 			t.Fatal(err)
@@ -299,7 +315,7 @@ func runScenario(t *testing.T, sc scenario) {
 	groupDump := ch.MustOfctl("br-int", "dump-groups")
 	meterDump := ch.MustOfctl("br-int", "dump-meters")
 
-	if os.Getenv("LFLOW_UPDATE_GOLDEN") == "1" {
+	if os.Getenv("LFLOW_UPDATE_GOLDEN") == "1" && !sc.noGolden {
 		writeGolden(t, sc.name, sb, ifaces, dumpLogicalTables(dump))
 	}
 	in, err := buildInput(sb, "hv1", ifaces)
