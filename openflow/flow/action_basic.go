@@ -551,6 +551,12 @@ type Controller struct {
 	MeterID  uint32 // 0: none
 }
 
+// NewController is the controller action OVN emits: the whole packet,
+// reason action, with userdata and optionally pause.
+func NewController(userdata []byte, pause bool) Controller {
+	return Controller{MaxLen: MaxLenAll, Reason: ReasonAction, Userdata: userdata, Pause: pause}
+}
+
 func (a Controller) String() string { return stringOf(a) }
 
 func (a Controller) appendText(b []byte) []byte {

@@ -359,6 +359,9 @@ func (g *Group) decodeProps(b []byte) error {
 		for n < len(name) && name[n] != 0 {
 			n++
 		}
+		if n == len(name) {
+			return fmt.Errorf("%w: selection method not NUL-terminated", ErrBadGroup)
+		}
 		g.SelectionMethod = string(name[:n])
 		g.SelectionMethodParam = binary.BigEndian.Uint64(payload[28:])
 		for fs := payload[36:]; len(fs) > 0; {
