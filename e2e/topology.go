@@ -45,6 +45,7 @@ type Node struct {
 	UnderlayIP string
 	topo       *Topology
 	vmCount    int
+	stateSaved bool
 }
 
 // VM is a network namespace with one interface (eth0) plugged into br-int.
@@ -184,7 +185,7 @@ func (tp *Topology) addNode(name, encapType string, agent sandbox.AgentSpec, bri
 	// Runs before the chassis is stopped (cleanups run last-in first-out).
 	t.Cleanup(func() {
 		if t.Failed() {
-			node.saveState()
+			node.saveStateOnce()
 		}
 	})
 
@@ -249,14 +250,28 @@ func (node *Node) AddVM(name, lport, mac, cidr string, mtu int, gw string) *VM {
 	mustRun(t, node.Exec, "ip", "link", "set", ovsPort, "mtu", fmt.Sprint(mtu), "up")
 	mustRun(t, node.Exec, "ethtool", "-K", ovsPort, "tx", "off")
 	must(t, node.AddVIF(ovsPort, "", lport))
+	// Before the namespace goes (cleanups run last-in first-out): save the
+	// node's state while the VM is still plugged, then unplug it so that
+	// ovs-vswitchd does not log errors for a vanished device.
+	t.Cleanup(func() {
+		if t.Failed() {
+			node.saveStateOnce()
+		}
+		_, _ = node.Vsctl("--if-exists", "del-port", ovsPort)
+	})
 	must(t, tp.Central.WaitPortUp(lport, node.SystemID))
 	ip, _, _ := strings.Cut(cidr, "/")
 	return &VM{Name: name, NS: ns, Node: node, LogicalPort: lport, OVSPort: ovsPort, MAC: mac, IP: ip}
 }
 
-// saveState writes what helps to debug a failure into the node's directory
-// (kept with CHASSISD_E2E_KEEP=1): OpenFlow tables, OVS ports, routes.
-func (node *Node) saveState() {
+// saveStateOnce writes what helps to debug a failure into the node's
+// directory (kept with CHASSISD_E2E_KEEP=1): OpenFlow tables, OVS ports,
+// routes. Only the first call does anything.
+func (node *Node) saveStateOnce() {
+	if node.stateSaved {
+		return
+	}
+	node.stateSaved = true
 	var b strings.Builder
 	for _, c := range []struct {
 		title string
