@@ -145,7 +145,7 @@ func (a Resubmit) port() Port {
 
 func (a Resubmit) appendText(b []byte) []byte {
 	port := a.port()
-	if port != PortInPort && a.Table == TableNone && !a.CT {
+	if port != PortInPort && a.Table == TableNone { // OVS drops ",ct" here too
 		b = append(b, "resubmit:"...)
 		return appendPort(b, port)
 	}
