@@ -238,3 +238,25 @@ func RemotePortFlow(dpKey, portKey uint32, tunnels []ChassisTunnel, geneveOpt fl
 	acts = append(acts, flow.Resubmit{Table: TableLocalOutput})
 	return Flow{Table: TableRemoteOutput, Priority: priorityRemoteOut, Cookie: cookie, Match: m, Actions: acts}, nil
 }
+
+// Overhead is the number of bytes tunnelling adds in front of a packet on
+// t (encapsulation header plus outer IP header), which ovn-controller
+// subtracts from an interface MTU for path MTU discovery; 0 for an unknown
+// type.
+func Overhead(t ChassisTunnel) int {
+	var n int
+	switch t.Type {
+	case Geneve:
+		n = 38
+	case STT:
+		n = 18
+	case VXLAN:
+		n = 30
+	default:
+		return 0
+	}
+	if t.IsIPv6 {
+		return n + 40
+	}
+	return n + 20
+}

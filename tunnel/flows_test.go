@@ -133,3 +133,18 @@ func flowsText(fs []Flow) string {
 	}
 	return b.String()
 }
+
+func TestOverhead(t *testing.T) {
+	v6 := hv2Geneve
+	v6.IsIPv6 = true
+	for _, tc := range []struct {
+		tun  ChassisTunnel
+		want int
+	}{
+		{hv2Geneve, 58}, {v6, 78}, {hv3VXLAN, 50}, {hv4STT, 38}, {ChassisTunnel{Type: "gre"}, 0},
+	} {
+		if got := Overhead(tc.tun); got != tc.want {
+			t.Errorf("Overhead(%s, ipv6=%v) = %d, want %d", tc.tun.Type, tc.tun.IsIPv6, got, tc.want)
+		}
+	}
+}
