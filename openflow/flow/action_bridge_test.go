@@ -179,3 +179,73 @@ func sendFlowMods(t *testing.T, path string, msgs [][]byte) []string {
 		}
 	}
 }
+
+// TestGroupsMetersOnBridge installs the group corpus and meters on a real
+// bridge and checks Group.String and Meter.String against dump-groups and
+// dump-meters.
+func TestGroupsMetersOnBridge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts ovs-vswitchd")
+	}
+	sw := ovstest.Start(t)
+	sw.AddBridge("br0")
+	want := map[uint32]string{}
+	for _, text := range append(vectorGroups(t), extraGroupCorpus...) {
+		g, err := parseGroupText(text)
+		if err != nil {
+			t.Errorf("parse %q: %v", text, err)
+			continue
+		}
+		if _, dup := want[g.ID]; dup {
+			continue
+		}
+		want[g.ID] = g.String()
+		sw.Ofctl("add-group", "br0", text)
+	}
+	dump := sw.Ofctl("--no-names", "dump-groups", "br0")
+	seen := 0
+	for _, line := range strings.Split(dump, "\n") {
+		line = strings.TrimPrefix(line, " ")
+		if !strings.HasPrefix(line, "group_id=") {
+			continue
+		}
+		id, err := strconv.ParseUint(strings.TrimPrefix(strings.SplitN(line, ",", 2)[0], "group_id="), 10, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		if w := want[uint32(id)]; line != w {
+			t.Errorf("group %d:\n dump %s\n ours %s", id, line, w)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("dump-groups shows %d of %d groups:\n%s", seen, len(want), dump)
+	}
+
+	wantMeters := map[uint32]string{}
+	for _, c := range meterCorpus {
+		if strings.Contains(c.add, "dscp_remark") {
+			continue // the userspace datapath only has drop bands
+		}
+		sw.Ofctl("add-meter", "br0", c.add)
+		wantMeters[c.want.ID] = c.want.String()
+	}
+	dump = sw.Ofctl("dump-meters", "br0")
+	_, body, _ := strings.Cut(dump, "\n")
+	n := 0
+	for _, m := range strings.Split(strings.TrimSpace(body), "\nmeter=") {
+		m = "meter=" + strings.TrimRight(strings.TrimPrefix(m, "meter="), "\n")
+		id, err := strconv.ParseUint(strings.Fields(strings.TrimPrefix(m, "meter="))[0], 10, 32)
+		if err != nil {
+			t.Fatalf("dump-meters: %q", dump)
+		}
+		n++
+		if w := wantMeters[uint32(id)]; m != w {
+			t.Errorf("meter %d:\n dump %q\n ours %q", id, m, w)
+		}
+	}
+	if n != len(wantMeters) {
+		t.Errorf("dump-meters shows %d of %d meters:\n%s", n, len(wantMeters), dump)
+	}
+	t.Logf("%d groups and %d meters match dump-groups/dump-meters", seen, n)
+}
