@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,27 +21,30 @@ import (
 // sbSnapshot is one consistent read of the Southbound tables the flow
 // translation needs, indexed the ways the gatherers below use.
 type sbSnapshot struct {
-	global       sbdb.SBGlobal
-	chassis      []sbdb.Chassis
-	chassisName  map[string]string // Chassis UUID → name
-	encapIP      map[string]string // Encap UUID → ip
-	datapaths    []sbdb.DatapathBinding
-	dpKey        map[string]uint32 // Datapath_Binding UUID → tunnel key
-	ports        []sbdb.PortBinding
-	portName     map[string]string // Port_Binding UUID → logical_port
-	haGroups     map[string]sbdb.HAChassisGroup
-	haChassis    map[string]sbdb.HAChassis
-	lflows       []sbdb.LogicalFlow
-	dpGroups     []sbdb.LogicalDPGroup
-	mcGroups     []sbdb.MulticastGroup
-	addrSets     []sbdb.AddressSet
-	portGroups   []sbdb.PortGroup
-	macBindings  []sbdb.MACBinding
-	staticMACs   []sbdb.StaticMACBinding
-	fdbs         []sbdb.FDB
-	meters       []sbdb.Meter
-	meterBands   map[string]sbdb.MeterBand
-	templateVars []sbdb.ChassisTemplateVar
+	global      sbdb.SBGlobal
+	chassis     []sbdb.Chassis
+	chassisName map[string]string // Chassis UUID → name
+	encapIP     map[string]string // Encap UUID → ip
+	datapaths   []sbdb.DatapathBinding
+	dpKey       map[string]uint32 // Datapath_Binding UUID → tunnel key
+	ports       []sbdb.PortBinding
+	portName    map[string]string // Port_Binding UUID → logical_port
+	haGroups    map[string]sbdb.HAChassisGroup
+	haChassis   map[string]sbdb.HAChassis
+	// dpGroupMembers maps a Logical_DP_Group UUID to its datapaths.
+	dpGroupMembers map[string][]string
+	lflows         []sbdb.LogicalFlow
+	dpGroups       []sbdb.LogicalDPGroup
+	mcGroups       []sbdb.MulticastGroup
+	addrSets       []sbdb.AddressSet
+	portGroups     []sbdb.PortGroup
+	macBindings    []sbdb.MACBinding
+	staticMACs     []sbdb.StaticMACBinding
+	fdbs           []sbdb.FDB
+	meters         []sbdb.Meter
+	meterBands     map[string]sbdb.MeterBand
+	templateVars   []sbdb.ChassisTemplateVar
+	lbs            []sbdb.LoadBalancer
 }
 
 func readSB(ctx context.Context, cl client.Client) (*sbSnapshot, error) {
@@ -61,6 +65,7 @@ func readSB(ctx context.Context, cl client.Client) (*sbSnapshot, error) {
 		{"Multicast_Group", &s.mcGroups}, {"Address_Set", &s.addrSets}, {"Port_Group", &s.portGroups},
 		{"MAC_Binding", &s.macBindings}, {"Static_MAC_Binding", &s.staticMACs}, {"FDB", &s.fdbs},
 		{"Meter", &s.meters}, {"Meter_Band", &bands}, {"Chassis_Template_Var", &s.templateVars},
+		{"Load_Balancer", &s.lbs},
 	} {
 		if err := cl.List(ctx, l.dst); err != nil {
 			return nil, fmt.Errorf("read %s table: %w", l.name, err)
@@ -93,6 +98,10 @@ func readSB(ctx context.Context, cl client.Client) (*sbSnapshot, error) {
 	for _, h := range haChassis {
 		s.haChassis[h.UUID] = h
 	}
+	s.dpGroupMembers = make(map[string][]string, len(s.dpGroups))
+	for _, g := range s.dpGroups {
+		s.dpGroupMembers[g.UUID] = g.Datapaths
+	}
 	s.meterBands = make(map[string]sbdb.MeterBand, len(bands))
 	for _, b := range bands {
 		s.meterBands[b.UUID] = b
@@ -103,6 +112,7 @@ func readSB(ctx context.Context, cl client.Client) (*sbSnapshot, error) {
 // ovsSnapshot is what the flow translation needs from the local switch.
 type ovsSnapshot struct {
 	vifs        map[string]uint16 // iface-id → ofport, interfaces on br-int
+	vifMTU      map[string]uint16 // iface-id → Interface.mtu
 	patchPorts  map[string]uint16 // localnet/l2gateway lport → ofport of its br-int patch port
 	tunnels     []physical.Tunnel
 	collectors  map[uint32]bool
@@ -114,7 +124,7 @@ func readOVS(ctx context.Context, cl client.Client, brName string) (*ovsSnapshot
 	if err != nil {
 		return nil, err
 	}
-	s := &ovsSnapshot{vifs: map[string]uint16{}, patchPorts: map[string]uint16{}, collectors: map[uint32]bool{}, tunnelPorts: map[string]uint32{}}
+	s := &ovsSnapshot{vifs: map[string]uint16{}, vifMTU: map[string]uint16{}, patchPorts: map[string]uint16{}, collectors: map[uint32]bool{}, tunnelPorts: map[string]uint32{}}
 	var brInt *tunnel.Bridge
 	for i := range bridges {
 		if bridges[i].Name == brName {
@@ -129,9 +139,13 @@ func readOVS(ctx context.Context, cl client.Client, brName string) (*ovsSnapshot
 		return nil, fmt.Errorf("read Interface table: %w", err)
 	}
 	ifaceIDs := make(map[string]string, len(ifaceRows))
+	mtus := make(map[string]uint16, len(ifaceRows))
 	for _, r := range ifaceRows {
 		if id := r.ExternalIDs["iface-id"]; id != "" {
 			ifaceIDs[r.Name] = id
+		}
+		if r.MTU != nil && *r.MTU > 0 && *r.MTU <= 0xffff {
+			mtus[r.Name] = uint16(*r.MTU)
 		}
 	}
 	for _, p := range brInt.Ports {
@@ -143,6 +157,9 @@ func readOVS(ctx context.Context, cl client.Client, brName string) (*ovsSnapshot
 			if id, ok := ifaceIDs[ifc.Name]; ok {
 				if _, dup := s.vifs[id]; !dup {
 					s.vifs[id] = ofport
+					if m, ok := mtus[ifc.Name]; ok {
+						s.vifMTU[id] = m
+					}
 				}
 			}
 			if lp := p.ExternalIDs[tunnel.LocalnetPortKey]; lp != "" {
@@ -175,14 +192,16 @@ func readOVS(ctx context.Context, cl client.Client, brName string) (*ovsSnapshot
 func physicalInput(cfg config.Config, sb *sbSnapshot, ovs *ovsSnapshot, local map[string]bool, zones map[string]int, geneveField int) *physical.Input {
 	in := &physical.Input{
 		Chassis: cfg.ChassisName, Hostname: cfg.Hostname,
-		VIFs: ovs.vifs, PatchPorts: ovs.patchPorts, Tunnels: ovs.tunnels,
-		CTZones: make(map[string]uint16, len(zones)), GeneveField: max(geneveField, 0),
+		VIFs: ovs.vifs, VIFMTU: ovs.vifMTU, PatchPorts: ovs.patchPorts, Tunnels: ovs.tunnels,
+		LBHairpinUseCTLabel: sb.global.Options["lb_hairpin_use_ct_mark"] == "false",
+		CTZones:             make(map[string]uint16, len(zones)), GeneveField: max(geneveField, 0),
 		ChassisMACs: parseChassisMACs(cfg.ChassisMacMappings),
 	}
 	for u, z := range zones {
 		in.CTZones[u] = uint16(z)
 	}
-	if v, err := strconv.ParseUint(sb.global.Options["debug_drop_collector_set"], 10, 32); err == nil {
+	// Drops are sampled only into a collector set br-int really has.
+	if v, err := strconv.ParseUint(sb.global.Options["debug_drop_collector_set"], 10, 32); err == nil && ovs.collectors[uint32(v)] {
 		in.DropCollectorSet = uint32(v)
 	}
 	if v, err := strconv.ParseUint(sb.global.Options["debug_drop_domain_id"], 10, 32); err == nil {
@@ -213,7 +232,13 @@ func physicalInput(cfg config.Config, sb *sbSnapshot, ovs *ovsSnapshot, local ma
 			pb.Tag = uint16(*p.Tag)
 		}
 		if p.HaChassisGroup != nil {
-			for _, hu := range sb.haGroups[*p.HaChassisGroup].HaChassis {
+			group := sb.haGroups[*p.HaChassisGroup]
+			for _, rc := range group.RefChassis {
+				if n, ok := sb.chassisName[rc]; ok {
+					pb.HARefChassis = append(pb.HARefChassis, n)
+				}
+			}
+			for _, hu := range group.HaChassis {
 				h, ok := sb.haChassis[hu]
 				if !ok {
 					continue
@@ -237,6 +262,9 @@ func physicalInput(cfg config.Config, sb *sbSnapshot, ovs *ovsSnapshot, local ma
 		in.MulticastGroups = append(in.MulticastGroups, mg)
 	}
 	for _, c := range sb.chassis {
+		if c.OtherConfig["is-vtep"] == "true" {
+			in.VTEPChassis = append(in.VTEPChassis, c.Name)
+		}
 		if c.Name == cfg.ChassisName {
 			continue
 		}
@@ -249,6 +277,22 @@ func physicalInput(cfg config.Config, sb *sbSnapshot, ovs *ovsSnapshot, local ma
 			}
 			in.RemoteChassisMACs = append(in.RemoteChassisMACs, rm)
 		}
+	}
+	for _, lb := range sb.lbs {
+		plb := physical.LoadBalancer{UUID: lb.UUID, VIPs: lb.Vips, Options: lb.Options}
+		if lb.Protocol != nil {
+			plb.Protocol = *lb.Protocol
+		}
+		dps := lb.Datapaths
+		if lb.DatapathGroup != nil {
+			dps = append(slices.Clone(dps), sb.dpGroupMembers[*lb.DatapathGroup]...)
+		}
+		for _, d := range dps {
+			if k, ok := sb.dpKey[d]; ok {
+				plb.Datapaths = append(plb.Datapaths, k)
+			}
+		}
+		in.LoadBalancers = append(in.LoadBalancers, plb)
 	}
 	for _, m := range sb.macBindings {
 		in.MACBindings = append(in.MACBindings, physical.MACBinding{UUID: m.UUID, LogicalPort: m.LogicalPort, IP: m.IP, MAC: m.MAC})
