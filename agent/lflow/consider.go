@@ -23,6 +23,11 @@ func (t *Translator) consider(ls *lflowState) {
 	default:
 		return
 	}
+	if f.TableID < 0 || f.TableID >= actions.LogicalPipelineLen {
+		// northd never writes one; it would land in the physical tables.
+		t.logFailure(ls, "table", fmt.Errorf("table_id %d out of range 0..%d", f.TableID, actions.LogicalPipelineLen-1))
+		return
+	}
 	var parsed *parsedActions
 	for _, dpUUID := range dps {
 		t.addDep(ls, depKey{depDatapath, dpUUID})

@@ -21,7 +21,7 @@ func FuzzPutFlow(f *testing.F) {
 	f.Fuzz(func(t *testing.T, match, acts string, table uint8, egress bool) {
 		lf := base
 		lf.UUID = "ffffffff-0000-4000-8000-00000000f022"
-		lf.Match, lf.Actions, lf.TableID = match, acts, int(table%29)
+		lf.Match, lf.Actions, lf.TableID = match, acts, int(table%32)
 		if egress {
 			lf.Pipeline = Egress
 		}
