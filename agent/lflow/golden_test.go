@@ -308,6 +308,12 @@ func TestChangesReplay(t *testing.T) {
 	if d := tr.Changes(); !d.Empty() {
 		t.Errorf("Changes not empty right after Changes: %+v", d)
 	}
+	// A reconnect recomputes everything; nothing changed, nothing to send.
+	tr.Full(in)
+	if d := tr.Changes(); !d.Empty() {
+		t.Errorf("Full of the same input reported %d flow puts, %d deletes, %d group puts, %d meter puts",
+			len(d.PutFlows), len(d.DeleteFlows), len(d.PutGroups), len(d.PutMeters))
+	}
 }
 
 func keyText(table uint8, prio uint16, m string) string {

@@ -149,23 +149,6 @@ func New(opts Options) *Translator {
 }
 
 func (t *Translator) reset() {
-	t.flows = map[string]*lflowState{}
-	t.dpGroups = map[string][]string{}
-	t.datapaths = map[string]*Datapath{}
-	t.ports = map[string]*PortBinding{}
-	t.mcGroups = map[string]*MulticastGroup{}
-	t.addrSets = map[string]*expr.ConstantSet{}
-	t.addrSetsRaw = map[string][]string{}
-	t.pgRaw = map[string][]string{}
-	t.pgByPort = map[string]map[string]struct{}{}
-	t.portGroups = map[string]*expr.ConstantSet{}
-	t.relatedIDs = map[string]struct{}{}
-	t.tmplVars = map[string]string{}
-	t.tunnels = map[string]uint32{}
-	t.collectors = map[uint32]bool{}
-	t.meterRows = map[string]Meter{}
-	t.deps = map[depKey]map[string]struct{}{}
-	t.resetExtra()
 	if t.table == nil {
 		t.table = map[flowKey]*desired{}
 		t.dirty = map[flowKey]dirtyEntry{}
@@ -173,7 +156,8 @@ func (t *Translator) reset() {
 		t.metersDirty = map[uint32]struct{}{}
 	} else {
 		// Everything installed before becomes dirty: Changes reports it
-		// as deleted unless the new state puts it back.
+		// as deleted unless the new state puts it back. (Before the inputs
+		// are cleared: meters need their rows.)
 		for k, d := range t.table {
 			t.touch(k, d, d.match)
 		}
@@ -192,6 +176,23 @@ func (t *Translator) reset() {
 		}
 		t.table = map[flowKey]*desired{}
 	}
+	t.flows = map[string]*lflowState{}
+	t.dpGroups = map[string][]string{}
+	t.datapaths = map[string]*Datapath{}
+	t.ports = map[string]*PortBinding{}
+	t.mcGroups = map[string]*MulticastGroup{}
+	t.addrSets = map[string]*expr.ConstantSet{}
+	t.addrSetsRaw = map[string][]string{}
+	t.pgRaw = map[string][]string{}
+	t.pgByPort = map[string]map[string]struct{}{}
+	t.portGroups = map[string]*expr.ConstantSet{}
+	t.relatedIDs = map[string]struct{}{}
+	t.tmplVars = map[string]string{}
+	t.tunnels = map[string]uint32{}
+	t.collectors = map[uint32]bool{}
+	t.meterRows = map[string]Meter{}
+	t.deps = map[depKey]map[string]struct{}{}
+	t.resetExtra()
 	t.conj = newConjIDs()
 	// The group and meter tables outlive a full recompute, so a group or
 	// meter that is still used keeps its id (as ovn-controller's extend
