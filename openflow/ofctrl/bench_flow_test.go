@@ -153,6 +153,8 @@ func BenchmarkInstall100kFlowValues(b *testing.B) {
 	b.ReportMetric((ourCPU+ourVS).Seconds()/(theirCPU+theirVS).Seconds(), "ratio-cpu")
 	b.ReportMetric(ourCPU.Seconds()/N, "chassisd-cpu-s")
 	b.ReportMetric(theirCPU.Seconds()/N, "ofctl-cpu-s")
+	b.ReportMetric(ourVS.Seconds()/N, "vswitchd-cpu-ours-s")
+	b.ReportMetric(theirVS.Seconds()/N, "vswitchd-cpu-ofctl-s")
 	b.ReportMetric(float64(change.Microseconds())/1000/N, "change1pct-ms")
 	b.ReportMetric(reconcile.Seconds()/N, "restart-reconcile-s")
 }
