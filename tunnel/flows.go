@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/ofctrl"
 )
 
 // OpenFlow tables of ovn-controller 23.03.1 and later that tunnel flows use
@@ -259,4 +260,9 @@ func Overhead(t ChassisTunnel) int {
 		return n + 40
 	}
 	return n + 20
+}
+
+// OFCtrl is the flow as the reconciler (openflow/ofctrl) takes it.
+func (f Flow) OFCtrl() ofctrl.Flow {
+	return ofctrl.Flow{Table: f.Table, Priority: f.Priority, Cookie: f.Cookie, Match: f.Match, Actions: f.Actions}
 }

@@ -134,6 +134,20 @@ func flowsText(fs []Flow) string {
 	return b.String()
 }
 
+func TestOFCtrlFlowKeepsIdentity(t *testing.T) {
+	f, err := RemotePortFlow(1, 2, []ChassisTunnel{hv2Geneve}, flow.FieldTunMetadata(0), 0x7f3a9e32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	of := f.OFCtrl()
+	if of.String() != f.String() {
+		t.Errorf("ofctrl text %q differs from %q", of.String(), f.String())
+	}
+	if of.Match.Key() != f.Match.Key() || len(of.Actions.Append(nil)) == 0 {
+		t.Errorf("ofctrl flow lost its match or actions: %+v", of)
+	}
+}
+
 func TestOverhead(t *testing.T) {
 	v6 := hv2Geneve
 	v6.IsIPv6 = true
