@@ -244,7 +244,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 		a.sbEpoch = epoch
 		a.chassis = chassisState{}
 		if a.flows != nil {
-			a.flows.last = nil // retranslate every logical flow
+			a.flows.fed = false // retranslate every logical flow
 		}
 	}
 	ch, err := a.ensureChassis(ctx, sbCl, cfg, ovsRow.IfaceTypes)

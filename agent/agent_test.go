@@ -116,8 +116,10 @@ func readChassis(t *testing.T, c *sandbox.Central, name string) (sbChassis, bool
 	r := rows[0]
 	out := sbChassis{Name: name, Hostname: r["hostname"].(string), OtherConfig: ovsMap(r["other_config"])}
 	for _, e := range ovsSet(r["encaps"]) {
-		enc := sbList(t, c, "Encap", e)
-		if len(enc) == 1 {
+		// The row may be garbage-collected between the two reads when
+		// the encaps change; the caller polls again.
+		enc, err := sbQueryErr(c, "list", "Encap", e)
+		if err == nil && len(enc) == 1 {
 			out.Encaps = append(out.Encaps, fmt.Sprintf("%s %s %v", enc[0]["type"], enc[0]["ip"], ovsMap(enc[0]["options"])))
 		}
 	}
@@ -135,24 +137,26 @@ func sbFind(t *testing.T, c *sandbox.Central, table string, conds ...string) []m
 	return sbQuery(t, c, append([]string{"find", table}, conds...)...)
 }
 
-// sbList runs `ovn-sbctl --format=json list TABLE RECORD...`.
-func sbList(t *testing.T, c *sandbox.Central, table string, records ...string) []map[string]any {
-	t.Helper()
-	return sbQuery(t, c, append([]string{"list", table}, records...)...)
-}
-
 func sbQuery(t *testing.T, c *sandbox.Central, args ...string) []map[string]any {
 	t.Helper()
+	rows, err := sbQueryErr(c, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func sbQueryErr(c *sandbox.Central, args ...string) ([]map[string]any, error) {
 	out, err := c.Sbctl(append([]string{"--format=json"}, args...)...)
 	if err != nil {
-		t.Fatalf("ovn-sbctl %v: %v", args, err)
+		return nil, fmt.Errorf("ovn-sbctl %v: %w", args, err)
 	}
 	var res struct {
 		Headings []string `json:"headings"`
 		Data     [][]any  `json:"data"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("decode ovn-sbctl output: %v\n%s", err, out)
+		return nil, fmt.Errorf("decode ovn-sbctl output: %w\n%s", err, out)
 	}
 	var rows []map[string]any
 	for _, d := range res.Data {
@@ -162,7 +166,7 @@ func sbQuery(t *testing.T, c *sandbox.Central, args ...string) []map[string]any 
 		}
 		rows = append(rows, row)
 	}
-	return rows
+	return rows, nil
 }
 
 // ovsMap decodes OVSDB JSON ["map", [[k, v], ...]].

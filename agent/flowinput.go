@@ -13,6 +13,7 @@ import (
 	"github.com/chassisd/chassisd/agent/db/sbdb"
 	"github.com/chassisd/chassisd/agent/db/vswitchd"
 	"github.com/chassisd/chassisd/agent/lflow"
+	"github.com/chassisd/chassisd/agent/lflow/sbinput"
 	"github.com/chassisd/chassisd/agent/physical"
 	"github.com/chassisd/chassisd/agent/runtime"
 	"github.com/chassisd/chassisd/tunnel"
@@ -347,46 +348,29 @@ func lflowInput(cfg config.Config, sb *sbSnapshot, ovs *ovsSnapshot, rports []ru
 			resident[p.Name] = true
 		}
 	}
+	chassisName := func(uuid string) string { return sb.chassisName[uuid] }
 	in := &lflow.Input{
-		DPGroups:        make(map[string][]string, len(sb.dpGroups)),
-		AddressSets:     make(map[string][]string, len(sb.addrSets)),
-		PortGroups:      make(map[string][]string, len(sb.portGroups)),
-		TemplateVars:    map[string]string{},
-		ChassisTunnels:  ovs.tunnelPorts,
-		CollectorSetIDs: ovs.collectors,
-		Meters:          make(map[string]lflow.Meter, len(sb.meters)),
+		DPGroups:            sb.dpGroupMembers,
+		AddressSets:         make(map[string][]string, len(sb.addrSets)),
+		PortGroups:          make(map[string][]string, len(sb.portGroups)),
+		TemplateVars:        sbinput.TemplateVars(sb.templateVars, cfg.ChassisName),
+		ChassisTunnels:      ovs.tunnelPorts,
+		CollectorSetIDs:     ovs.collectors,
+		Meters:              make(map[string]lflow.Meter, len(sb.meters)),
+		LBHairpinUseCTLabel: sbinput.LBHairpinUseCTLabel(&sb.global),
 	}
-	for _, f := range sb.lflows {
-		lf := lflow.LogicalFlow{
-			UUID: f.UUID, TableID: f.TableID, Priority: f.Priority, Match: f.Match, Actions: f.Actions,
-			ControllerMeter: deref(f.ControllerMeter), Datapath: deref(f.LogicalDatapath), DPGroup: deref(f.LogicalDpGroup),
-			InOutPort: f.Tags["in_out_port"],
-		}
-		if f.Pipeline == sbdb.LogicalFlowPipelineEgress {
-			lf.Pipeline = lflow.Egress
-		} else {
-			lf.Pipeline = lflow.Ingress
-		}
-		in.Flows = append(in.Flows, lf)
+	for i := range sb.lflows {
+		in.Flows = append(in.Flows, sbinput.LogicalFlow(&sb.lflows[i]))
 	}
-	for _, g := range sb.dpGroups {
-		in.DPGroups[g.UUID] = g.Datapaths
+	for i := range sb.datapaths {
+		in.Datapaths = append(in.Datapaths, sbinput.Datapath(&sb.datapaths[i], local[sb.datapaths[i].UUID]))
 	}
-	for _, d := range sb.datapaths {
-		in.Datapaths = append(in.Datapaths, lflow.Datapath{UUID: d.UUID, TunnelKey: uint32(d.TunnelKey), ExternalIDs: d.ExternalIDs, Local: local[d.UUID]})
+	for i := range sb.ports {
+		p := &sb.ports[i]
+		in.Ports = append(in.Ports, sbinput.PortBinding(p, chassisName, resident[p.LogicalPort], related[p.LogicalPort]))
 	}
-	for _, p := range sb.ports {
-		pb := lflow.PortBinding{
-			Name: p.LogicalPort, Datapath: p.Datapath, TunnelKey: uint32(p.TunnelKey), Type: p.Type,
-			Resident: resident[p.LogicalPort], Related: related[p.LogicalPort], MACs: p.MAC, PortSecurity: p.PortSecurity,
-		}
-		if p.Chassis != nil {
-			pb.Chassis = sb.chassisName[*p.Chassis]
-		}
-		in.Ports = append(in.Ports, pb)
-	}
-	for _, g := range sb.mcGroups {
-		in.MulticastGroups = append(in.MulticastGroups, lflow.MulticastGroup{Name: g.Name, Datapath: g.Datapath, TunnelKey: uint32(g.TunnelKey)})
+	for i := range sb.mcGroups {
+		in.MulticastGroups = append(in.MulticastGroups, sbinput.MulticastGroup(&sb.mcGroups[i]))
 	}
 	for _, a := range sb.addrSets {
 		in.AddressSets[a.Name] = a.Addresses
@@ -394,21 +378,26 @@ func lflowInput(cfg config.Config, sb *sbSnapshot, ovs *ovsSnapshot, rports []ru
 	for _, g := range sb.portGroups {
 		in.PortGroups[g.Name] = g.Ports
 	}
-	for _, v := range sb.templateVars {
-		if v.Chassis == cfg.ChassisName {
-			for k, val := range v.Variables {
-				in.TemplateVars[k] = val
-			}
+	band := func(uuid string) *sbdb.MeterBand {
+		if b, ok := sb.meterBands[uuid]; ok {
+			return &b
 		}
+		return nil
 	}
-	for _, m := range sb.meters {
-		lm := lflow.Meter{Name: m.Name, Unit: m.Unit}
-		for _, bu := range m.Bands {
-			if b, ok := sb.meterBands[bu]; ok {
-				lm.Bands = append(lm.Bands, lflow.MeterBand{Rate: uint32(b.Rate), BurstSize: uint32(b.BurstSize)})
-			}
-		}
-		in.Meters[m.Name] = lm
+	for i := range sb.meters {
+		in.Meters[sb.meters[i].Name] = sbinput.Meter(&sb.meters[i], band)
+	}
+	for i := range sb.macBindings {
+		in.MACBindings = append(in.MACBindings, sbinput.MACBinding(&sb.macBindings[i]))
+	}
+	for i := range sb.staticMACs {
+		in.MACBindings = append(in.MACBindings, sbinput.StaticMACBinding(&sb.staticMACs[i]))
+	}
+	for i := range sb.fdbs {
+		in.FDBs = append(in.FDBs, sbinput.FDB(&sb.fdbs[i]))
+	}
+	for i := range sb.lbs {
+		in.LoadBalancers = append(in.LoadBalancers, sbinput.LoadBalancer(&sb.lbs[i]))
 	}
 	return in
 }

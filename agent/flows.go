@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"maps"
 
 	"github.com/ovn-org/libovsdb/client"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/chassisd/chassisd/agent/runtime"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 
 	"github.com/chassisd/chassisd/agent/lflow"
@@ -30,7 +28,7 @@ type flowSync struct {
 
 	lflows   *lflow.Translator
 	features lflow.Features
-	last     *lflow.Input // what the translator was fed last
+	fed      bool // the translator holds a snapshot (false: next feed is Full)
 
 	// portSince is the first desired version that contained each local
 	// port's flows; the port is installed once that version is.
@@ -114,70 +112,15 @@ func (a *Agent) installFlows(ctx context.Context, fs *flowSync, phys *physical.I
 	return v
 }
 
-// feedTranslator gives the translator only what changed since the last
-// pass, so unchanged logical flows keep their translation (and their
-// conjunction, group and meter ids).
+// feedTranslator gives the translator the new snapshot: the first time (and
+// after a reconnect) in full, then only what changed, so unchanged logical
+// flows keep their translation and their conjunction, group and meter ids.
 func feedTranslator(fs *flowSync, in *lflow.Input) {
-	if fs.last == nil {
+	if fs.fed {
+		fs.lflows.Update(in)
+	} else {
 		fs.lflows.Full(in)
-		fs.last = in
-		return
-	}
-	old := fs.last
-	fs.last = in
-
-	diffMaps(old.AddressSets, in.AddressSets, fs.lflows.PutAddressSet, fs.lflows.DeleteAddressSet)
-	diffMaps(old.PortGroups, in.PortGroups, fs.lflows.PutPortGroup, fs.lflows.DeletePortGroup)
-	diffMaps(old.DPGroups, in.DPGroups, fs.lflows.PutDPGroup, fs.lflows.DeleteDPGroup)
-	if !maps.Equal(old.TemplateVars, in.TemplateVars) {
-		fs.lflows.SetTemplateVars(in.TemplateVars)
-	}
-	diffSlices(old.Datapaths, in.Datapaths, func(d lflow.Datapath) string { return d.UUID },
-		fs.lflows.PutDatapath, fs.lflows.DeleteDatapath)
-	diffSlices(old.Ports, in.Ports, func(p lflow.PortBinding) string { return p.Name },
-		fs.lflows.PutPort, fs.lflows.DeletePort)
-	mcKey := func(g lflow.MulticastGroup) string { return g.Datapath + " " + g.Name }
-	diffSlices(old.MulticastGroups, in.MulticastGroups, mcKey, fs.lflows.PutMulticastGroup, func(k string) {
-		for _, g := range old.MulticastGroups {
-			if mcKey(g) == k {
-				fs.lflows.DeleteMulticastGroup(g.Datapath, g.Name)
-			}
-		}
-	})
-	diffSlices(old.Flows, in.Flows, func(f lflow.LogicalFlow) string { return f.UUID },
-		fs.lflows.PutFlow, fs.lflows.DeleteFlow)
-}
-
-func diffMaps[V any](old, cur map[string]V, put func(string, V), del func(string)) {
-	for k, v := range cur {
-		if ov, ok := old[k]; !ok || !reflect.DeepEqual(ov, v) {
-			put(k, v)
-		}
-	}
-	for k := range old {
-		if _, ok := cur[k]; !ok {
-			del(k)
-		}
-	}
-}
-
-func diffSlices[T any](old, cur []T, key func(T) string, put func(T), del func(string)) {
-	before := make(map[string]T, len(old))
-	for _, o := range old {
-		before[key(o)] = o
-	}
-	seen := make(map[string]bool, len(cur))
-	for _, c := range cur {
-		k := key(c)
-		seen[k] = true
-		if o, ok := before[k]; !ok || !reflect.DeepEqual(o, c) {
-			put(c)
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(before)) {
-		if !seen[k] {
-			del(k)
-		}
+		fs.fed = true
 	}
 }
 
@@ -235,7 +178,7 @@ func (a *Agent) syncFlows(ctx context.Context, sbCl, ovsCl client.Client, cfg co
 		a.log.Info("OVS features", "ct_zero_snat", f.CTZeroSNAT, "dp_hash_l4_sym", f.DPHashL4Sym, "meters", f.DPMeter)
 		fs.features = f
 		fs.lflows = lflow.New(lflow.Options{Features: f, Logger: a.opts.Logger.With("module", "lflow")})
-		fs.last = nil
+		fs.fed = false
 	}
 	sb, err := readSB(ctx, sbCl)
 	if err != nil {
