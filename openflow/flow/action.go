@@ -103,11 +103,8 @@ const (
 	ofpatExperimenter = 0xffff
 )
 
-// Vendor IDs of experimenter actions.
-const (
-	vendorNicira = 0x00002320
-	vendorONF    = 0x4f4e4600
-)
+// vendorNicira is NX_VENDOR_ID, the vendor of Nicira extension actions.
+const vendorNicira = 0x00002320
 
 // Nicira extension action subtypes (NXAST_*).
 const (

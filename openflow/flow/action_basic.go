@@ -271,14 +271,22 @@ func (a SetIPTTL) appendWire(b []byte) []byte {
 	return append(b, 0, ofpatSetNwTTL, 0, 8, a.TTL, 0, 0, 0)
 }
 
-// DecTTL decrements the IP TTL: "dec_ttl". With ControllerIDs it is the
-// Nicira dec_ttl_cnt_ids form, "dec_ttl(1,2)".
-type DecTTL struct{ ControllerIDs []uint16 }
+// DecTTL decrements the IP TTL. Like OVS's ofpact it has two wire forms:
+// a nil ControllerIDs is OpenFlow's plain dec_ttl; a non-nil list, even an
+// empty one (what OVN's "ip.ttl--" puts), is Nicira's dec_ttl_cnt_ids.
+// The text follows OVS: "dec_ttl(1,2)" with ids, and for an empty list
+// "dec_ttl()" once decoded from the switch (CntIDs) but "dec_ttl" as OVN's
+// encoder prints it before it reaches the wire.
+type DecTTL struct {
+	ControllerIDs []uint16
+	// CntIDs: decoded from the dec_ttl_cnt_ids form.
+	CntIDs bool
+}
 
 func (a DecTTL) String() string { return stringOf(a) }
 func (a DecTTL) appendText(b []byte) []byte {
 	b = append(b, "dec_ttl"...)
-	if len(a.ControllerIDs) == 0 {
+	if len(a.ControllerIDs) == 0 && !a.CntIDs {
 		return b
 	}
 	b = append(b, '(')
@@ -291,7 +299,7 @@ func (a DecTTL) appendText(b []byte) []byte {
 	return append(b, ')')
 }
 func (a DecTTL) appendWire(b []byte) []byte {
-	if len(a.ControllerIDs) == 0 {
+	if a.ControllerIDs == nil && !a.CntIDs {
 		return append(b, 0, ofpatDecNwTTL, 0, 8, 0, 0, 0, 0)
 	}
 	start := len(b)
@@ -313,7 +321,7 @@ func decodeDecTTLCntIDs(b []byte) (Action, error) {
 	for i := range ids {
 		ids[i] = be16(b, 16+2*i)
 	}
-	return DecTTL{ControllerIDs: ids}, nil
+	return DecTTL{ControllerIDs: ids, CntIDs: true}, nil
 }
 
 // Exit stops processing the action list: "exit".

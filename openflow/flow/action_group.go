@@ -35,7 +35,6 @@ const (
 	GroupIDAll      = 0xfffffffc // OFPG_ALL: every group, for deletes
 	groupIDAny      = 0xffffffff // OFPG_ANY: no watch group
 	bucketIDAll     = 0xffffffff // OFPG15_BUCKET_ALL
-	bucketIDMax     = 0xffffff00 // OFPG15_BUCKET_MAX
 	bucketIDFirst   = 0xfffffffd
 	bucketIDLast    = 0xfffffffe
 	vendorNetronome = 0x0000154d // NTR_VENDOR_ID: OVS's selection-method property

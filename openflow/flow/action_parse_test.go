@@ -209,7 +209,7 @@ func parseActionText(s string) (Action, error) {
 			}
 			ids = append(ids, uint16(n))
 		}
-		return DecTTL{ControllerIDs: ids}, nil
+		return DecTTL{ControllerIDs: ids, CntIDs: true}, nil
 	case "conjunction":
 		inner, _ := inParens(s, "conjunction")
 		var id uint32
