@@ -20,6 +20,7 @@
 //	TestIsolationAndRouting     logical router pipeline, patch ports between datapaths
 //	TestSecurityGroups          ACLs with conntrack (zones), port groups, address sets, port security
 //	TestProviderNetwork         bridge mappings, localnet patch ports and flows
+//	TestVLANProviderNetwork     tagged localnet (push/pop VLAN in tables 0 and 65)
 //	TestFloatingIPAndSNAT       chassisredirect, NAT on the gateway, router ARP (pinctrl, MAC_Binding)
 //	TestGatewayFailover         HA groups, BFD on tunnels, active-member choice, GARP
 //	TestDHCP                    pinctrl: native DHCP replies
