@@ -628,6 +628,10 @@ func appendFieldValue(b []byte, f Field, value, mask []byte) []byte {
 			}
 			return b
 		}
+	case FormatTunnelFlags:
+		if len(value) == 2 && (mask == nil || len(mask) == 2) {
+			return appendTunnelFlags(b, value, mask)
+		}
 	case FormatIPv6:
 		if len(value) == 16 && (mask == nil || len(mask) == 16) {
 			b = appendIPv6(b, value)
@@ -644,6 +648,44 @@ func appendFieldValue(b []byte, f Field, value, mask []byte) []byte {
 	b = appendHexBytes(b, value)
 	if mask != nil {
 		b = appendHexBytes(append(b, '/'), mask)
+	}
+	return b
+}
+
+var tunnelFlagNames = [...]string{"oam", "df", "csum", "key"}
+
+// appendTunnelFlags prints tun_flags as OVS mf_format_tnl_flags_string does:
+// only the public "oam" flag is maskable, so the mask is that bit or nothing.
+func appendTunnelFlags(b []byte, value, mask []byte) []byte {
+	const public = 1
+	m := uint16(public)
+	if mask != nil {
+		m = be16(mask, 0) & public
+	}
+	if m != public {
+		return append(b, "0/0"...)
+	}
+	v := be16(value, 0)
+	if v == 0 {
+		return append(b, '0')
+	}
+	var bad uint16
+	start := len(b)
+	for bit := 0; bit < 16; bit++ {
+		if v&(1<<bit) == 0 {
+			continue
+		}
+		if bit < len(tunnelFlagNames) {
+			b = append(append(b, tunnelFlagNames[bit]...), '|')
+		} else {
+			bad |= 1 << bit
+		}
+	}
+	if bad != 0 {
+		b = append(appendHexDigits(append(b, "0x"...), uint64(bad)), '|')
+	}
+	if len(b) > start {
+		b = b[:len(b)-1]
 	}
 	return b
 }
