@@ -68,7 +68,15 @@ func decodeActions(b []byte, depth int) (Actions, error) {
 	if depth > maxNesting {
 		return nil, fmt.Errorf("%w: nested deeper than %d", ErrBadAction, maxNesting)
 	}
-	var as Actions
+	n := 0 // count the actions first so the list is allocated once
+	for off := 0; off+4 <= len(b); n++ {
+		l := int(binary.BigEndian.Uint16(b[off+2:]))
+		if l < 8 {
+			break
+		}
+		off += l
+	}
+	as := make(Actions, 0, n)
 	for off := 0; off < len(b); {
 		rest := b[off:]
 		if len(rest) < 8 {

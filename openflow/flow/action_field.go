@@ -210,9 +210,10 @@ func decodeSetField(b []byte) (Action, error) {
 	if !allZero(body[need:]) {
 		return nil, fmt.Errorf("%w: set_field %s: nonzero padding", ErrBadAction, f.Name())
 	}
-	a := SetField{Field: f, Value: append([]byte(nil), body[:n]...)}
+	buf := append([]byte(nil), body[:need]...) // value and mask in one allocation
+	a := SetField{Field: f, Value: buf[:n:n]}
 	if masked {
-		a.Mask = append([]byte(nil), body[n:2*n]...)
+		a.Mask = buf[n:]
 	}
 	return a, nil
 }
