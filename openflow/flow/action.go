@@ -21,6 +21,11 @@ type Action interface {
 }
 
 // Actions is an action list as OVS prints and encodes it.
+//
+// To compare a desired list with one decoded from the switch, compare the
+// bytes of Append: encoding is canonical (a decoded list re-encodes to the
+// bytes OVS sent). Text agrees too, except where OVS's own text depends on
+// how an action was built (DecTTL with an empty id list).
 type Actions []Action
 
 // String is the "actions=" part of a dump-flows line: "drop" when empty,
