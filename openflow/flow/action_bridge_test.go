@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -362,9 +363,13 @@ func TestDecodeBridgeReplies(t *testing.T) {
 					t.Fatalf("priority %d: instruction length %d at %d of %d", prio, ilen, off, n)
 				}
 				if binary.BigEndian.Uint16(entry[off:]) == 4 {
-					a, err := DecodeActions(entry[off+8 : off+ilen])
+					wire := entry[off+8 : off+ilen]
+					a, err := DecodeActions(wire)
 					if err != nil {
 						t.Fatalf("priority %d: %v", prio, err)
+					}
+					if again := a.Append(nil); !bytes.Equal(again, wire) {
+						t.Errorf("priority %d: re-encoding differs from ovs-vswitchd's bytes:\n %x\n %x", prio, again, wire)
 					}
 					acts = a
 				}
@@ -405,6 +410,15 @@ func TestDecodeBridgeReplies(t *testing.T) {
 		gs, err := DecodeGroupDescs(body)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Buckets and properties of a group-desc entry are laid out as in a
+		// group_mod: re-encoding must reproduce vswitchd's bytes.
+		for i, rest := 0, body; len(rest) >= 16 && i < len(gs); i++ {
+			n := int(binary.BigEndian.Uint16(rest))
+			if mod := gs[i].AppendGroupMod(nil, GroupAdd); !bytes.Equal(mod[16:], rest[16:n]) {
+				t.Errorf("group %d: re-encoded buckets differ:\n %x\n %x", gs[i].ID, mod[16:], rest[16:n])
+			}
+			rest = rest[n:]
 		}
 		for _, g := range gs {
 			nGroups++

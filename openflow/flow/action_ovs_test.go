@@ -378,6 +378,8 @@ func TestActionsAgainstOVS(t *testing.T) {
 			t.Errorf("decode OVS bytes of %q: %v", text, err)
 		} else if got := back.String(); got != ovsText {
 			t.Errorf("decode OVS bytes of %q:\n got %s\nwant %s", text, got, ovsText)
+		} else if again := back.Append(nil); !bytes.Equal(again, ovsWire) {
+			t.Errorf("decoded %q re-encodes differently:\n %x\n %x", text, again, ovsWire)
 		} else {
 			nDecode++
 		}
