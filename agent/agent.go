@@ -29,6 +29,9 @@ import (
 	"github.com/chassisd/chassisd/agent/runtime"
 )
 
+// passTimeout bounds one pass of the main loop.
+const passTimeout = 5 * time.Second
+
 // DefaultOVSRemote is where ovn-controller looks for the local database.
 const DefaultOVSRemote = "unix:/var/run/openvswitch/db.sock"
 
@@ -69,7 +72,8 @@ type Agent struct {
 	lastCfgErr string
 	sbEpoch    uint64
 	chassis    chassisState
-	reported   map[string]string // last warning per config key, to log once
+	reported   map[string]string // configuration warnings already logged
+	logged     map[string]bool   // other repeated warnings already logged
 	zones      map[string]int    // conntrack zone per user, as recorded on br-int
 	flows      *flowSync
 }
@@ -139,6 +143,7 @@ func New(opts Options) (*Agent, error) {
 		log:      opts.Logger.With("module", "main"),
 		startTS:  time.Now().UnixMilli(),
 		reported: map[string]string{},
+		logged:   map[string]bool{},
 		kick:     make(chan struct{}, 1),
 	}
 	a.ovs = db.New(db.Options{Name: "ovs", Model: ovsModel, Tables: ovsTables, Logger: opts.Logger}, []string{opts.OVSRemote})
@@ -191,7 +196,13 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-a.kick:
 		case <-retry.C:
 		}
-		if err := a.runOnce(ctx); err != nil {
+		// A pass that reads a client which has just lost its connection
+		// would wait in libovsdb for a consistent cache forever; the
+		// deadline turns that into a retry on the next client.
+		passCtx, cancel := context.WithTimeout(ctx, passTimeout)
+		err := a.runOnce(passCtx)
+		cancel()
+		if err != nil {
 			if ctx.Err() == nil && !errors.Is(err, db.ErrNotConnected) {
 				a.log.Warn("pass failed, will retry", "err", err)
 			}

@@ -155,8 +155,8 @@ func (a *Agent) patchRemovalsAllowed() bool { return a.sbEpoch > 0 }
 func (a *Agent) logOnce(kind string, warnings []string) {
 	for _, w := range warnings {
 		key := kind + ": " + w
-		if _, done := a.reported[key]; !done {
-			a.reported[key] = ""
+		if !a.logged[key] {
+			a.logged[key] = true
 			a.log.Warn(kind+" configuration problem", "problem", w)
 		}
 	}
