@@ -90,9 +90,15 @@ func (a *Agent) syncTunnelsAndPatches(ctx context.Context, sbCl, ovsCl client.Cl
 			encaps = append(encaps, tunnel.Encap{Type: t, IP: ip, Options: map[string]string{"csum": cfg.EncapCsum}})
 		}
 	}
+	ipsec, ipsecEncap, ipsecForce, err := sbIPsec(ctx, sbCl)
+	if err != nil {
+		return err
+	}
 	tplan := tunnel.PlanTunnels(tunnel.Config{
 		ChassisName: cfg.ChassisName, Encaps: encaps, IsInterconn: cfg.IsInterconn,
 		ChassisIdx: ovsRow.OtherConfig["ovn-chassis-idx-"+cfg.ChassisName], TransportZones: cfg.TransportZones,
+		EncapTOS: cfg.EncapTOS, EncapDFDefault: cfg.EncapDFDefault, SetLocalIP: cfg.SetLocalIP,
+		IPsec: ipsec, IPsecEncapsulation: ipsecEncap, IPsecForceEncaps: ipsecForce,
 	}, remotes, brInt)
 	a.logOnce("tunnel", tplan.Warnings)
 
@@ -235,4 +241,17 @@ func removePortOps(ctx context.Context, cl client.Client, bridge string, p vswit
 		return nil, fmt.Errorf("build removal of port %s: %w", p.Name, err)
 	}
 	return ops, nil
+}
+
+// sbIPsec reads SB_Global's IPsec settings for the tunnel planner.
+func sbIPsec(ctx context.Context, cl client.Client) (enabled, encapsulation, force bool, err error) {
+	var globals []sbdb.SBGlobal
+	if err := cl.List(ctx, &globals); err != nil {
+		return false, false, false, fmt.Errorf("read SB_Global: %w", err)
+	}
+	if len(globals) == 0 {
+		return false, false, false, nil
+	}
+	g := globals[0]
+	return g.Ipsec, g.Options["ipsec_encapsulation"] == "true", g.Options["ipsec_forceencaps"] == "true", nil
 }

@@ -59,6 +59,11 @@ type Config struct {
 	MonitorAll         bool
 	IsInterconn        bool
 
+	// Tunnel options: ovn-encap-tos, ovn-encap-df_default, ovn-set-local-ip.
+	EncapTOS       string
+	EncapDFDefault string
+	SetLocalIP     bool
+
 	// Lflow cache knobs are only echoed into Chassis.other_config.
 	EnableLflowCache        string
 	LimitLflowCache         string
@@ -154,6 +159,9 @@ func Parse(ext map[string]string, chassisOverride, defaultHostname string) (Conf
 	c.TransportZones = splitList(str("ovn-transport-zones", ""))
 	c.MonitorAll = parseBool(str("ovn-monitor-all", "false"))
 	c.IsInterconn = parseBool(str("ovn-is-interconn", "false"))
+	c.EncapTOS = str("ovn-encap-tos", "")
+	c.EncapDFDefault = str("ovn-encap-df_default", "")
+	c.SetLocalIP = parseBool(str("ovn-set-local-ip", "false"))
 
 	c.EnableLflowCache = str("ovn-enable-lflow-cache", "true")
 	c.LimitLflowCache = str("ovn-limit-lflow-cache", "")

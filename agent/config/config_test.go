@@ -44,6 +44,9 @@ func TestParseOverrides(t *testing.T) {
 	ext["ovn-bridge-mappings"] = "physnet1:br-provider,ext:br-ex"
 	ext["ovn-bridge-datapath-type"] = "netdev"
 	ext["hostname"] = "override-host"
+	ext["ovn-encap-tos"] = "inherit"
+	ext["ovn-encap-df_default"] = "false"
+	ext["ovn-set-local-ip"] = "true"
 	c, warns, err := Parse(ext, "", "host1")
 	if err != nil || len(warns) != 0 {
 		t.Fatalf("Parse: err=%v warns=%v", err, warns)
@@ -62,6 +65,9 @@ func TestParseOverrides(t *testing.T) {
 	}
 	if b, ok := c.BridgeFor("physnet1"); !ok || b != "br-provider" {
 		t.Errorf("BridgeFor(physnet1) = %q %v", b, ok)
+	}
+	if c.EncapTOS != "inherit" || c.EncapDFDefault != "false" || !c.SetLocalIP {
+		t.Errorf("tunnel options: tos %q df %q local-ip %v", c.EncapTOS, c.EncapDFDefault, c.SetLocalIP)
 	}
 	if c.Hostname != "override-host" || c.DatapathType != "netdev" {
 		t.Errorf("hostname %q dp type %q", c.Hostname, c.DatapathType)
