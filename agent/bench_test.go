@@ -22,40 +22,12 @@ func benchScale() int {
 	return 400
 }
 
-// buildLargeTopology creates networks with security groups (port groups,
-// address sets, allow-related ACLs), a router joining them, and ports bound
-// to this chassis (dummy interfaces) or to a fake remote chassis.
+// buildLargeTopology creates sandbox.BuildNeutronScale's topology and binds
+// one port in eight to this chassis (dummy interfaces), the others to a fake
+// remote chassis.
 func buildLargeTopology(b testing.TB, c *sandbox.Central, ch *sandbox.Chassis, ports int) {
-	const nets = 4
-	args := []string{"lr-add", "r0"}
-	for n := 0; n < nets; n++ {
-		ls := fmt.Sprintf("net%d", n)
-		args = append(args, "--", "ls-add", ls,
-			"--", "lrp-add", "r0", "r0-"+ls, fmt.Sprintf("00:00:00:00:ff:%02x", n+1), fmt.Sprintf("10.%d.0.1/16", n),
-			"--", "lsp-add", ls, ls+"-r0", "--", "lsp-set-type", ls+"-r0", "router",
-			"--", "lsp-set-addresses", ls+"-r0", "router", "--", "lsp-set-options", ls+"-r0", "router-port=r0-"+ls,
-			"--", "lsp-add", ls, ls+"-meta", "--", "lsp-set-type", ls+"-meta", "localport",
-			"--", "lsp-set-addresses", ls+"-meta", fmt.Sprintf("fa:16:3e:ff:00:%02x 10.%d.0.2", n, n))
-	}
-	var names []string
-	for i := 0; i < ports; i++ {
-		n := i % nets
-		name := fmt.Sprintf("p%d", i)
-		names = append(names, name)
-		addr := fmt.Sprintf("fa:16:3e:%02x:%02x:%02x 10.%d.%d.%d", n, (i/256)%256, i%256, n, 1+i/250, 10+i%240)
-		args = append(args, "--", "lsp-add", fmt.Sprintf("net%d", n), name,
-			"--", "lsp-set-addresses", name, addr, "--", "lsp-set-port-security", name, addr)
-	}
-	c.MustNbctl(args...)
-	c.MustNbctl(append([]string{"pg-add", "sg_default"}, names...)...)
-	c.MustNbctl(append([]string{"pg-add", "neutron_pg_drop"}, names...)...)
-	c.MustNbctl("acl-add", "neutron_pg_drop", "from-lport", "1001", "inport == @neutron_pg_drop && ip", "drop",
-		"--", "acl-add", "neutron_pg_drop", "to-lport", "1001", "outport == @neutron_pg_drop && ip", "drop",
-		"--", "acl-add", "sg_default", "from-lport", "1002", "inport == @sg_default && ip4", "allow-related",
-		"--", "acl-add", "sg_default", "to-lport", "1002", "outport == @sg_default && ip4 && ip4.src == $sg_default_ip4", "allow-related",
-		"--", "acl-add", "sg_default", "to-lport", "1002", "outport == @sg_default && ip4 && tcp.dst == 22", "allow-related",
-		"--", "acl-add", "sg_default", "to-lport", "1002", "outport == @sg_default && ip4 && udp.dst >= 5000 && udp.dst <= 5100", "allow-related")
-	if err := c.WaitSync(); err != nil {
+	names, err := c.BuildNeutronScale(ports)
+	if err != nil {
 		b.Fatal(err)
 	}
 	c.MustSbctl("chassis-add", "hvremote", "geneve", "172.16.0.2")
@@ -90,7 +62,8 @@ func peakRSS(pid int) float64 {
 // BenchmarkTakeOver measures, for ovn-controller and then chassisd on the
 // same chassis and Southbound database, the time from starting the agent on
 // an empty br-int until `ovn-nbctl --wait=hv sync` returns (that is, until
-// the agent reports the flows of the current state as installed), and the
+// the agent reports the flows of the current state as installed), the
+// latency of one ACL added with --wait=hv (an incremental change), and the
 // agent's peak memory. Run it with hack/bench.sh.
 func BenchmarkTakeOver(b *testing.B) {
 	central := sandbox.NewCentral(b, sandbox.CentralOptions{})
@@ -111,7 +84,7 @@ func BenchmarkTakeOver(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	measure := func(spec sandbox.AgentSpec) (time.Duration, float64, int) {
+	measure := func(spec sandbox.AgentSpec) (time.Duration, time.Duration, float64, int) {
 		for _, what := range []string{"del-flows", "del-groups", "del-meters"} {
 			ch.MustOfctl("br-int", what)
 		}
@@ -119,22 +92,29 @@ func BenchmarkTakeOver(b *testing.B) {
 		ch.MustStartAgent(spec)
 		central.MustNbctl("--wait=hv", "--timeout=300", "sync")
 		elapsed := time.Since(start)
+		// One incremental change: a new ACL on the security group.
+		start = time.Now()
+		central.MustNbctl("--wait=hv", "--timeout=300", "acl-add", "sg_default", "to-lport", "1002",
+			"outport == @sg_default && ip4 && tcp.dst == 8443", "allow-related")
+		change := time.Since(start)
+		central.MustNbctl("--wait=hv", "--timeout=300", "acl-del", "sg_default", "to-lport", "1002",
+			"outport == @sg_default && ip4 && tcp.dst == 8443")
 		rss := peakRSS(ch.AgentPid())
 		flows := strings.Count(ch.MustOfctl("br-int", "dump-flows", "--no-stats"), "\n")
 		if err := ch.ExitAgent(true); err != nil {
 			b.Fatal(err)
 		}
-		return elapsed, rss, flows
+		return elapsed, change, rss, flows
 	}
-	var refT, ourT []time.Duration
+	var refT, ourT, refC, ourC []time.Duration
 	var refMem, ourMem float64
 	var refFlows, ourFlows int
 	b.ResetTimer()
 	for range b.N {
-		t, m, f := measure(sandbox.AgentSpec{Kind: sandbox.AgentOVNController})
-		refT, refMem, refFlows = append(refT, t), max(refMem, m), f
-		t, m, f = measure(sandbox.AgentSpec{Kind: sandbox.AgentChassisd, Binary: chassisdBin, Env: benchEnv()})
-		ourT, ourMem, ourFlows = append(ourT, t), max(ourMem, m), f
+		t, c, m, f := measure(sandbox.AgentSpec{Kind: sandbox.AgentOVNController})
+		refT, refC, refMem, refFlows = append(refT, t), append(refC, c), max(refMem, m), f
+		t, c, m, f = measure(sandbox.AgentSpec{Kind: sandbox.AgentChassisd, Binary: chassisdBin, Env: benchEnv()})
+		ourT, ourC, ourMem, ourFlows = append(ourT, t), append(ourC, c), max(ourMem, m), f
 	}
 	b.StopTimer()
 	median := func(ds []time.Duration) time.Duration {
@@ -142,15 +122,18 @@ func BenchmarkTakeOver(b *testing.B) {
 		return ds[len(ds)/2]
 	}
 	rt, ot := median(refT), median(ourT)
+	rc, oc := median(refC), median(ourC)
 	b.ReportMetric(rt.Seconds(), "ovn-controller-s")
 	b.ReportMetric(ot.Seconds(), "chassisd-s")
 	b.ReportMetric(ot.Seconds()/rt.Seconds(), "time-ratio")
+	b.ReportMetric(rc.Seconds()*1000, "ovn-controller-acl-ms")
+	b.ReportMetric(oc.Seconds()*1000, "chassisd-acl-ms")
 	b.ReportMetric(refMem, "ovn-controller-MiB")
 	b.ReportMetric(ourMem, "chassisd-MiB")
 	b.ReportMetric(float64(refFlows), "ovn-controller-flows")
 	b.ReportMetric(float64(ourFlows), "chassisd-flows")
-	b.Logf("%d ports: ovn-controller %v %.0f MiB %d flows; chassisd %v %.0f MiB %d flows",
-		ports, rt, refMem, refFlows, ot, ourMem, ourFlows)
+	b.Logf("%d ports: ovn-controller %v (ACL change %v) %.0f MiB %d flows; chassisd %v (ACL change %v) %.0f MiB %d flows",
+		ports, rt, rc, refMem, refFlows, ot, oc, ourMem, ourFlows)
 }
 
 // benchEnv passes CHASSISD_BENCH_GOGC to chassisd as GOGC, to see how much

@@ -1,0 +1,111 @@
+package expr_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/chassisd/chassisd/e2e/sandbox"
+	"github.com/chassisd/chassisd/openflow/expr"
+)
+
+// sbRows lists a Southbound table's columns as JSON values.
+func sbRows(b *testing.B, c *sandbox.Central, table string, columns string) [][]any {
+	out, err := c.Sbctl("--format=json", "--columns="+columns, "list", table)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var res struct {
+		Data [][]any `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		b.Fatal(err)
+	}
+	return res.Data
+}
+
+// ovsdbStrings decodes an OVSDB JSON string set.
+func ovsdbStrings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		if len(x) == 2 && x[0] == "set" {
+			var out []string
+			for _, e := range x[1].([]any) {
+				out = append(out, fmt.Sprint(e))
+			}
+			return out
+		}
+		if len(x) == 2 && x[0] == "uuid" {
+			return []string{fmt.Sprint(x[1])}
+		}
+	}
+	return nil
+}
+
+// BenchmarkCompileNorthdMatches compiles every Logical_Flow match the real
+// ovn-northd writes for a Neutron-like topology (CHASSISD_BENCH_PORTS ports,
+// default 2000), with the Southbound address sets and port groups.
+func BenchmarkCompileNorthdMatches(b *testing.B) {
+	ports := 2000
+	if v, err := strconv.Atoi(os.Getenv("CHASSISD_BENCH_PORTS")); err == nil && v > 0 {
+		ports = v
+	}
+	c := sandbox.NewCentral(b, sandbox.CentralOptions{})
+	if _, err := c.BuildNeutronScale(ports); err != nil {
+		b.Fatal(err)
+	}
+	dpKey := map[string]int64{}
+	for _, r := range sbRows(b, c, "Datapath_Binding", "_uuid,tunnel_key") {
+		dpKey[ovsdbStrings(r[0])[0]] = int64(r[1].(float64))
+	}
+	addrSets := map[string][]string{}
+	for _, r := range sbRows(b, c, "Address_Set", "name,addresses") {
+		addrSets[r[0].(string)] = ovsdbStrings(r[1])
+	}
+	portGroups := map[string][]string{}
+	for _, r := range sbRows(b, c, "Port_Group", "name,ports") {
+		portGroups[r[0].(string)] = ovsdbStrings(r[1])
+	}
+	type lf struct {
+		match string
+		dp    int64
+	}
+	var flows []lf
+	for _, r := range sbRows(b, c, "Logical_Flow", "match,logical_datapath") {
+		var dp int64
+		if ds := ovsdbStrings(r[1]); len(ds) == 1 {
+			dp = dpKey[ds[0]]
+		}
+		flows = append(flows, lf{r[0].(string), dp})
+	}
+	opts := expr.CompileOptions{
+		AddrSets: expr.AddressSets(addrSets), PortGroups: expr.PortGroups(portGroups),
+		LookupPort: func(string) (uint32, bool) { return 1, true },
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var compiled, failed, matches int
+	for range b.N {
+		for _, f := range flows {
+			opts.DPID = f.dp
+			res, err := expr.Compile(f.match, opts)
+			if err != nil {
+				failed++
+				continue
+			}
+			compiled++
+			matches += len(res.Matches)
+		}
+	}
+	b.StopTimer()
+	if failed > 0 {
+		b.Errorf("%d of %d northd matches failed to compile", failed/b.N, len(flows))
+	}
+	b.ReportMetric(float64(compiled)/b.Elapsed().Seconds(), "lflows/s")
+	b.ReportMetric(float64(matches)/float64(b.N), "flows/op")
+	b.ReportMetric(float64(len(flows)), "lflows")
+}
