@@ -2,10 +2,15 @@ package agent
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"strings"
 
 	"github.com/ovn-org/libovsdb/client"
 
 	"github.com/chassisd/chassisd/agent/config"
+	"github.com/chassisd/chassisd/agent/db/sbdb"
+	"github.com/chassisd/chassisd/agent/db/vswitchd"
 	"github.com/chassisd/chassisd/agent/runtime"
 	"os"
 	"path/filepath"
@@ -29,6 +34,11 @@ type flowSync struct {
 	lflows   *lflow.Translator
 	features lflow.Features
 	fed      bool // the translator holds a snapshot (false: next feed is Full)
+	// inputsKey is flowInputsKey at the last computation, which produced
+	// desired version lastVersion for SB_Global.nb_cfg lastNbCfg.
+	inputsKey   string
+	lastVersion uint64
+	lastNbCfg   int
 
 	// portSince is the first desired version that contained each local
 	// port's flows; the port is installed once that version is.
@@ -180,6 +190,21 @@ func (a *Agent) syncFlows(ctx context.Context, sbCl, ovsCl client.Client, cfg co
 		fs.lflows = lflow.New(lflow.Options{Features: f, Logger: a.opts.Logger.With("module", "lflow")})
 		fs.fed = false
 	}
+	// Most passes are caused by the agent's own writes (nb_cfg, ovn-installed,
+	// zones): skip the computation when none of its inputs changed.
+	var localPorts []string
+	for _, p := range bs.plan.Bound {
+		if p.Chassis == bs.self.UUID {
+			localPorts = append(localPorts, p.LogicalPort)
+		}
+	}
+	key := a.flowInputsKey(fs)
+	if key == fs.inputsKey {
+		// Nothing changed since the last computation, which therefore
+		// covers every port bound now.
+		fs.markComputed(fs.lastVersion, localPorts, fs.lastNbCfg)
+		return nil
+	}
 	sb, err := readSB(ctx, sbCl)
 	if err != nil {
 		return err
@@ -190,14 +215,27 @@ func (a *Agent) syncFlows(ctx context.Context, sbCl, ovsCl client.Client, cfg co
 	}
 	phys := physicalInput(cfg, sb, ovs, local, a.zones, fs.ofc.TunMetadataIndex())
 	v := a.installFlows(a.connCtx, fs, phys, lflowInput(cfg, sb, ovs, rports, local))
-	var localPorts []string
-	for _, p := range bs.plan.Bound {
-		if p.Chassis == bs.self.UUID {
-			localPorts = append(localPorts, p.LogicalPort)
-		}
-	}
 	fs.markComputed(v, localPorts, sb.global.NbCfg)
+	fs.inputsKey, fs.lastVersion, fs.lastNbCfg = key, v, sb.global.NbCfg
 	return nil
+}
+
+// flowInputsKey summarises everything the flows are computed from: the
+// change generations of the Southbound and OVS tables they read, the
+// conntrack zones, the features and the translator's state.
+func (a *Agent) flowInputsKey(fs *flowSync) string {
+	var b strings.Builder
+	for _, t := range slices.Sorted(maps.Keys(sbTables)) {
+		if t == sbdb.ChassisPrivateTable {
+			continue // only the agent's own nb_cfg reports
+		}
+		fmt.Fprintf(&b, "%d,", a.sb.Generation(t))
+	}
+	for _, t := range []string{vswitchd.InterfaceTable, vswitchd.PortTable, vswitchd.FlowSampleCollectorSetTable} {
+		fmt.Fprintf(&b, "%d,", a.ovs.Generation(t))
+	}
+	fmt.Fprintf(&b, "%v|%v|%d|%t", a.zones, fs.features, fs.ofc.TunMetadataIndex(), fs.fed)
+	return b.String()
 }
 
 // ovsFeatures derives the OVS features that change action encoding from

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ovn-org/libovsdb/cache"
@@ -59,6 +60,8 @@ type Conn struct {
 
 	changed     chan struct{}
 	reconfigure chan struct{}
+	// gens counts cache changes per monitored table, across epochs.
+	gens map[string]*atomic.Uint64
 }
 
 // New returns a Conn that will connect to endpoints once Run is called.
@@ -69,13 +72,35 @@ func New(opts Options, endpoints []string) *Conn {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	gens := make(map[string]*atomic.Uint64, len(opts.Tables))
+	for t := range opts.Tables {
+		gens[t] = new(atomic.Uint64)
+	}
 	return &Conn{
 		opts:        opts,
 		log:         opts.Logger.With("module", "ovsdb", "db", opts.Name),
 		endpoints:   slices.Clone(endpoints),
 		changed:     make(chan struct{}, 1),
 		reconfigure: make(chan struct{}, 1),
+		gens:        gens,
 	}
+}
+
+// Generation counts the cache changes (rows added, updated or deleted) of a
+// monitored table so far; callers compare generations to skip work whose
+// inputs did not change. A reconnect counts as a change of every table.
+func (c *Conn) Generation(table string) uint64 {
+	if g, ok := c.gens[table]; ok {
+		return g.Load()
+	}
+	return 0
+}
+
+func (c *Conn) bump(table string) {
+	if g, ok := c.gens[table]; ok {
+		g.Add(1)
+	}
+	c.notify()
 }
 
 // Changed is signalled (coalesced) after every cache update, connection and
@@ -246,10 +271,13 @@ func (c *Conn) connect(ctx context.Context, endpoints []string) (client.Client, 
 		cl.Close()
 		return nil, fmt.Errorf("connect to %s: %w", c.opts.Name, err)
 	}
+	for _, g := range c.gens {
+		g.Add(1) // a new cache: everything may have changed
+	}
 	cl.Cache().AddEventHandler(&cache.EventHandlerFuncs{
-		AddFunc:    func(string, model.Model) { c.notify() },
-		UpdateFunc: func(string, model.Model, model.Model) { c.notify() },
-		DeleteFunc: func(string, model.Model) { c.notify() },
+		AddFunc:    func(table string, _ model.Model) { c.bump(table) },
+		UpdateFunc: func(table string, _, _ model.Model) { c.bump(table) },
+		DeleteFunc: func(table string, _ model.Model) { c.bump(table) },
 	})
 	mon := cl.NewMonitor()
 	for table, m := range c.opts.Tables {
