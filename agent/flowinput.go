@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -189,13 +188,14 @@ func readOVS(ctx context.Context, cl client.Client, brName string) (*ovsSnapshot
 	return s, nil
 }
 
-// physicalInput builds the physical flow computation's input.
+// physicalInput builds the physical flow computation's input. The helper
+// tables fed from MAC_Binding, FDB, Load_Balancer and port_security (66-75)
+// are the translator's: see lflowInput.
 func physicalInput(cfg config.Config, sb *sbSnapshot, ovs *ovsSnapshot, local map[string]bool, zones map[string]int, geneveField int) *physical.Input {
 	in := &physical.Input{
 		Chassis: cfg.ChassisName, Hostname: cfg.Hostname,
 		VIFs: ovs.vifs, VIFMTU: ovs.vifMTU, PatchPorts: ovs.patchPorts, Tunnels: ovs.tunnels,
-		LBHairpinUseCTLabel: sb.global.Options["lb_hairpin_use_ct_mark"] == "false",
-		CTZones:             make(map[string]uint16, len(zones)), GeneveField: max(geneveField, 0),
+		CTZones: make(map[string]uint16, len(zones)), GeneveField: max(geneveField, 0),
 		ChassisMACs: parseChassisMACs(cfg.ChassisMacMappings),
 	}
 	for u, z := range zones {
@@ -218,7 +218,7 @@ func physicalInput(cfg config.Config, sb *sbSnapshot, ovs *ovsSnapshot, local ma
 		pb := physical.PortBinding{
 			UUID: p.UUID, LogicalPort: p.LogicalPort, Type: p.Type, TunnelKey: uint32(p.TunnelKey),
 			DatapathKey: sb.dpKey[p.Datapath], Options: p.Options, ParentPort: deref(p.ParentPort),
-			MAC: p.MAC, PortSecurity: p.PortSecurity,
+			MAC: p.MAC,
 		}
 		if p.Chassis != nil {
 			pb.Chassis = sb.chassisName[*p.Chassis]
@@ -278,31 +278,6 @@ func physicalInput(cfg config.Config, sb *sbSnapshot, ovs *ovsSnapshot, local ma
 			}
 			in.RemoteChassisMACs = append(in.RemoteChassisMACs, rm)
 		}
-	}
-	for _, lb := range sb.lbs {
-		plb := physical.LoadBalancer{UUID: lb.UUID, VIPs: lb.Vips, Options: lb.Options}
-		if lb.Protocol != nil {
-			plb.Protocol = *lb.Protocol
-		}
-		dps := lb.Datapaths
-		if lb.DatapathGroup != nil {
-			dps = append(slices.Clone(dps), sb.dpGroupMembers[*lb.DatapathGroup]...)
-		}
-		for _, d := range dps {
-			if k, ok := sb.dpKey[d]; ok {
-				plb.Datapaths = append(plb.Datapaths, k)
-			}
-		}
-		in.LoadBalancers = append(in.LoadBalancers, plb)
-	}
-	for _, m := range sb.macBindings {
-		in.MACBindings = append(in.MACBindings, physical.MACBinding{UUID: m.UUID, LogicalPort: m.LogicalPort, IP: m.IP, MAC: m.MAC})
-	}
-	for _, m := range sb.staticMACs {
-		in.StaticMACBindings = append(in.StaticMACBindings, physical.StaticMACBinding{UUID: m.UUID, LogicalPort: m.LogicalPort, IP: m.IP, MAC: m.MAC, OverrideDynamicMAC: m.OverrideDynamicMAC})
-	}
-	for _, f := range sb.fdbs {
-		in.FDBs = append(in.FDBs, physical.FDB{UUID: f.UUID, DPKey: uint32(f.DpKey), PortKey: uint32(f.PortKey), MAC: f.MAC})
 	}
 	return in
 }

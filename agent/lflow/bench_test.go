@@ -169,7 +169,7 @@ func BenchmarkFull(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger, HelperTables: true})
+		tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger})
 		tr.Full(in)
 		nflows = tr.NumFlows()
 	}
@@ -184,7 +184,7 @@ func BenchmarkFull(b *testing.B) {
 // recomputes only its dependent flows.
 func BenchmarkAddressSetChange(b *testing.B) {
 	in := northdInput(b)
-	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger, HelperTables: true})
+	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger})
 	tr.Full(in)
 	orig := in.AddressSets["as_sg0_ip4"]
 	grown := append(append([]string(nil), orig...), "192.168.0.1")
@@ -204,7 +204,7 @@ func BenchmarkAddressSetChange(b *testing.B) {
 // port claim or release).
 func BenchmarkPortLocalityChange(b *testing.B) {
 	in := northdInput(b)
-	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger, HelperTables: true})
+	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger})
 	tr.Full(in)
 	var p PortBinding
 	for _, q := range in.Ports {

@@ -322,7 +322,7 @@ func runScenario(t *testing.T, sc scenario) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, HelperTables: true})
+	tr := New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}})
 	tr.Full(in)
 	var mine []string
 	for _, f := range tr.Flows() {

@@ -18,10 +18,10 @@
 //     flows shared by several logical flows merged into one flow whose
 //     actions hold every conjunction (ofctrl_add_or_append_flow);
 //   - the groups and meters the actions allocate, reference counted;
-//   - optionally (Options.HelperTables) the other tables lflow.c fills:
+//   - the other tables lflow.c fills from rows other than Logical_Flow:
 //     MAC_Binding/Static_MAC_Binding (66, 67), load balancer hairpin (68,
-//     70), FDB (71, 72) and port security (73-75). agent/physical computes
-//     the same tables; the agent must install only one of the two.
+//     70), FDB (71, 72) and port security (73-75); agent/physical does not
+//     compute them.
 //
 // It owns only pure computation: no sockets, no OVSDB. Its inputs are plain
 // structs (Input and the types it holds) that the agent fills from the

@@ -195,9 +195,6 @@ func setFlag(bit uint64, on bool) flow.SetField {
 func (t *Translator) considerMACBinding(b *MACBinding) {
 	id := sourceID("mb", b.UUID)
 	t.dropExtra(id)
-	if !t.helperTables {
-		return
-	}
 	pb := t.ports[b.LogicalPort]
 	if pb == nil {
 		return
@@ -260,9 +257,6 @@ func (t *Translator) considerMACBinding(b *MACBinding) {
 func (t *Translator) considerFDB(f *FDB) {
 	id := sourceID("fdb", f.UUID)
 	t.dropExtra(id)
-	if !t.helperTables {
-		return
-	}
 	local := false
 	for _, dp := range t.datapaths {
 		if dp.TunnelKey == f.DPKey && dp.Local {

@@ -47,7 +47,7 @@ func flowTexts(tr *Translator) []string {
 }
 
 func newTestTranslator() *Translator {
-	return New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger, HelperTables: true})
+	return New(Options{Features: Features{DPMeter: true, CTZeroSNAT: true}, Logger: quietLogger})
 }
 
 var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -387,20 +387,6 @@ func TestIncrementalTemplateVars(t *testing.T) {
 	}
 	tr.SetTemplateVars(in.TemplateVars)
 	sameFlows(t, "template vars restored", tr, full(in))
-}
-
-func TestHelperTablesOptIn(t *testing.T) {
-	in, _ := loadGolden(t, "neutron")
-	tr := New(Options{Logger: quietLogger})
-	tr.Full(in)
-	for _, f := range tr.Flows() {
-		if f.Table >= 66 {
-			t.Fatalf("helper table flow without HelperTables: %s", FlowText(f))
-		}
-	}
-	if tr.NumFlows() == 0 {
-		t.Fatal("no flows")
-	}
 }
 
 // A full recompute keeps the ids of groups still in use.

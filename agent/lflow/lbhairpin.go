@@ -123,9 +123,6 @@ func (t *Translator) lbDatapaths(lb *LoadBalancer) []*Datapath {
 func (t *Translator) considerLB(lb *LoadBalancer) {
 	id := sourceID("lb", lb.UUID)
 	t.dropExtra(id)
-	if !t.helperTables {
-		return
-	}
 	dps := t.lbDatapaths(lb)
 	local := false
 	for _, dp := range dps {

@@ -85,9 +85,6 @@ func lla(mac net.HardwareAddr) []byte {
 func (t *Translator) considerPortSec(pb *PortBinding) {
 	id := sourceID("ps", pb.Name)
 	t.dropExtra(id)
-	if !t.helperTables {
-		return
-	}
 	if len(pb.PortSecurity) == 0 || !pb.Resident || (pb.Type != "" && pb.Type != "virtual") {
 		return
 	}

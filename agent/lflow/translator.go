@@ -19,11 +19,6 @@ type Options struct {
 	Logger *slog.Logger
 	// Symtab defaults to expr.DefaultSymtab().
 	Symtab *expr.Symtab
-	// HelperTables also produces the tables lflow.c fills from rows other
-	// than Logical_Flow: MAC bindings (66, 67), load balancer hairpin (68,
-	// 70), FDB (71, 72) and port security (73-75). agent/physical computes
-	// the same tables; enable this only when that package's are not used.
-	HelperTables bool
 }
 
 // depKind is the kind of Southbound object a logical flow's translation
@@ -126,7 +121,6 @@ type Translator struct {
 
 	extra        extraState
 	lbUseCTLabel bool
-	helperTables bool
 
 	// logged remembers the flows whose failure was logged, with the text
 	// that failed, so each failure is logged once.
@@ -135,7 +129,7 @@ type Translator struct {
 
 // New returns an empty Translator.
 func New(opts Options) *Translator {
-	t := &Translator{log: opts.Logger, symtab: opts.Symtab, features: opts.Features, helperTables: opts.HelperTables}
+	t := &Translator{log: opts.Logger, symtab: opts.Symtab, features: opts.Features}
 	if t.log == nil {
 		t.log = slog.Default()
 	}

@@ -16,13 +16,6 @@ const (
 	tableLogEgress         = 42
 	tableSaveInport        = 64
 	tableLogToPhy          = 65
-	tableMACBinding        = 66
-	tableMACLookup         = 67
-	tableGetFDB            = 71
-	tableLookupFDB         = 72
-	tableChkInPortSec      = 73
-	tableChkInPortSecND    = 74
-	tableChkOutPortSec     = 75
 )
 
 // numLogRegs is MFF_N_LOG_REGS: reg0..reg9 are logical scratch registers.

@@ -15,10 +15,11 @@ import (
 	"github.com/chassisd/chassisd/openflow/ofctrl"
 )
 
-// physicalTables are the tables whose flows come from physical.c and the
-// SB-fed parts of lflow.c, i.e. everything Compute owns.
+// physicalTables are the tables whose flows come from physical.c, i.e.
+// everything Compute owns (the SB-fed helper tables 66-75 are
+// agent/lflow's).
 var physicalTables = map[int]bool{0: true, 37: true, 38: true, 39: true, 40: true, 41: true,
-	64: true, 65: true, 66: true, 67: true, 68: true, 69: true, 70: true, 71: true, 72: true, 73: true, 74: true, 75: true}
+	64: true, 65: true}
 
 // scenario is one topology for the differential test.
 type scenario struct {

@@ -13,10 +13,11 @@
 //     (VIF, VLAN-tagged localnet/container, patch clone into the peer
 //     datapath, chassis-MAC rewrite);
 //   - multicast groups (local delivery in table 40, tunnel fan-out in the
-//     order of OVS's sset, patch/localport/remote members in table 39);
-//   - the controller-owned helper tables that are not logical-flow driven:
-//     66/67 (MAC_Binding, Static_MAC_Binding), 68–70 (load-balancer
-//     hairpin), 71/72 (FDB) and 73–75 (port security).
+//     order of OVS's sset, patch/localport/remote members in table 39).
+//
+// The helper tables ovn-controller fills from MAC_Binding,
+// Static_MAC_Binding, Load_Balancer, FDB and port_security (66-75) are
+// agent/lflow's, which updates them incrementally.
 //
 // It is pure: no sockets, no OVSDB. Entry points: Compute (the flows),
 // ComputeResult (the flows with the SB rows each comes from), and for
@@ -24,18 +25,17 @@
 // with ComputeFor (the flows of just those rows). Flows carry
 // ovn-controller's cookies (first 32 bits of the row UUID, 0 for defaults and
 // tunnel flows), a flow.Match and a flow.Actions, ready for openflow/ofctrl.
-// Logical-flow driven tables are not this package's.
+// Logical-flow driven tables are not this package's either.
 //
 // # Gathering Input
 //
 // differential_test.go builds Input from `ovn-sbctl/ovs-vsctl list` output
 // (gather_test.go) and checks Compute against the real ovn-controller in
-// nine topologies. The agent gathers the same way from its monitored rows:
+// eight topologies. The agent gathers the same way from its monitored rows:
 //
 //   - Datapaths: the local datapaths (its own computation, §5.7 of the
-//     reference); Ports, MulticastGroups, LoadBalancers, MACBindings,
-//     StaticMACBindings, FDBs: the SB rows (all rows are fine: rows on
-//     other datapaths are ignored).
+//     reference); Ports, MulticastGroups: the SB rows (all rows are fine:
+//     rows on other datapaths are ignored).
 //   - VIFs / VIFMTU: br-int Interfaces with external_ids:iface-id → ofport,
 //     mtu. PatchPorts: br-int patch ports whose Port has external_ids
 //     ovn-localnet-port / ovn-l2gateway-port. Tunnels: br-int ports with

@@ -100,7 +100,7 @@ func gatherInput(chassis string, sb, ovs dbLister) (*Input, error) {
 	in := &Input{Chassis: chassis, VIFs: map[string]uint16{}, PatchPorts: map[string]uint16{}, CTZones: map[string]uint16{}}
 	tables := map[string][]dbRow{}
 	for _, t := range []string{"SB_Global", "Chassis", "Datapath_Binding", "Port_Binding", "Multicast_Group", "HA_Chassis_Group",
-		"HA_Chassis", "MAC_Binding", "FDB", "Static_MAC_Binding", "Encap", "Load_Balancer", "Logical_DP_Group"} {
+		"HA_Chassis", "Encap"} {
 		rows, err := sb(t)
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", t, err)
@@ -127,9 +127,6 @@ func gatherInput(chassis string, sb, ovs dbLister) (*Input, error) {
 		if v, err := strconv.ParseUint(o["debug_drop_domain_id"], 10, 32); err == nil && in.DropCollectorSet != 0 {
 			in.DropDomainID = uint32(v)
 		}
-	}
-	for _, r := range tables["SB_Global"] {
-		in.LBHairpinUseCTLabel = r.smap("options")["lb_hairpin_use_ct_mark"] == "false"
 	}
 	chassisName := map[string]string{}
 	for _, r := range tables["Chassis"] {
@@ -191,7 +188,7 @@ func gatherInput(chassis string, sb, ovs dbLister) (*Input, error) {
 			TunnelKey: uint32(r.num("tunnel_key")), DatapathKey: dpKey[r.str("datapath")],
 			Chassis: chassisName[r.str("chassis")], EncapIP: encapIP[r.str("encap")],
 			Options: r.smap("options"), ParentPort: r.str("parent_port"), Tag: uint16(r.num("tag")),
-			MAC: r.strs("mac"), PortSecurity: r.strs("port_security"), HAChassis: haGroup[r.str("ha_chassis_group")],
+			MAC: r.strs("mac"), HAChassis: haGroup[r.str("ha_chassis_group")],
 			HARefChassis: haRefs[r.str("ha_chassis_group")],
 		}
 		for _, u := range r.strs("additional_chassis") {
@@ -207,27 +204,6 @@ func gatherInput(chassis string, sb, ovs dbLister) (*Input, error) {
 			mg.Ports = append(mg.Ports, portName[u])
 		}
 		in.MulticastGroups = append(in.MulticastGroups, mg)
-	}
-	dpGroups := map[string][]string{}
-	for _, r := range tables["Logical_DP_Group"] {
-		dpGroups[r.str("_uuid")] = r.strs("datapaths")
-	}
-	for _, r := range tables["Load_Balancer"] {
-		lb := LoadBalancer{UUID: r.str("_uuid"), Protocol: r.str("protocol"), VIPs: r.smap("vips"), Options: r.smap("options")}
-		for _, u := range append(r.strs("datapaths"), dpGroups[r.str("datapath_group")]...) {
-			lb.Datapaths = append(lb.Datapaths, dpKey[u])
-		}
-		in.LoadBalancers = append(in.LoadBalancers, lb)
-	}
-	for _, r := range tables["MAC_Binding"] {
-		in.MACBindings = append(in.MACBindings, MACBinding{UUID: r.str("_uuid"), LogicalPort: r.str("logical_port"), IP: r.str("ip"), MAC: r.str("mac")})
-	}
-	for _, r := range tables["Static_MAC_Binding"] {
-		in.StaticMACBindings = append(in.StaticMACBindings, StaticMACBinding{UUID: r.str("_uuid"), LogicalPort: r.str("logical_port"),
-			IP: r.str("ip"), MAC: r.str("mac"), OverrideDynamicMAC: r.str("override_dynamic_mac") == "true"})
-	}
-	for _, r := range tables["FDB"] {
-		in.FDBs = append(in.FDBs, FDB{UUID: r.str("_uuid"), DPKey: uint32(r.num("dp_key")), PortKey: uint32(r.num("port_key")), MAC: r.str("mac")})
 	}
 
 	// Local OVS: interfaces with ofports, tunnel and patch ports, zones.

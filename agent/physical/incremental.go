@@ -9,14 +9,13 @@ package physical
 // whose localnet port changed, the localnet port of a changed external
 // port, the localnet ports (chassis-MAC flows) and bridged redirects when a
 // router-facing port changed, every port of a datapath where a multichassis
-// VIF changed, the multicast groups containing a changed port and the MAC
-// bindings naming it. The rules are evaluated on both snapshots (before
-// may be nil).
+// VIF changed, and the multicast groups containing a changed port. The
+// rules are evaluated on both snapshots (before may be nil).
 //
 // Changes to anything else (local datapaths, VIFs, PatchPorts, Tunnels,
 // CTZones, ActiveTunnels, chassis MACs, transit-switch flags) need a full
-// Compute; a changed Multicast_Group, MAC_Binding, FDB, Load_Balancer or
-// remote Chassis affects only its own row.
+// Compute; a changed Multicast_Group or remote Chassis affects only its own
+// row.
 func Affected(before, after *Input, changedPorts []string) map[string]bool {
 	out := make(map[string]bool)
 	for _, in := range []*Input{before, after} {
@@ -78,16 +77,6 @@ func (c *computer) affectedBy(pb *PortBinding, out map[string]bool) {
 	for _, mc := range c.mcGroups {
 		if contains(mc.Ports, name) {
 			out[mc.UUID] = true
-		}
-	}
-	for _, b := range c.in.MACBindings {
-		if b.LogicalPort == name {
-			out[b.UUID] = true
-		}
-	}
-	for _, b := range c.in.StaticMACBindings {
-		if b.LogicalPort == name {
-			out[b.UUID] = true
 		}
 	}
 }

@@ -110,15 +110,10 @@ func TestIncrementalEqualsFull(t *testing.T) {
 			}
 			in.Ports = ps
 		}},
-		{"port security added", []string{"c1"}, func(in *Input) {
-			port(in, "c1").PortSecurity = []string{"00:00:00:00:01:08 10.0.0.18 fd00::18"}
-		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			old, in := referenceInput(), referenceInput()
-			in.MACBindings = []MACBinding{{UUID: "e0000000-0", LogicalPort: "lr0-ls1", IP: "10.0.0.50", MAC: "00:00:00:00:00:50"}}
-			old.MACBindings = in.MACBindings
 			table := newDesiredTable(ComputeResult(old))
 			var uuids []string
 			for _, name := range tc.changed {

@@ -60,18 +60,6 @@ type Input struct {
 	ChassisMACs       map[string]string
 	RemoteChassisMACs []RemoteChassisMAC
 
-	// LoadBalancers are the SB Load_Balancer rows (those without a local
-	// datapath are skipped). For template load balancers the agent
-	// substitutes the Chassis_Template_Var values into VIPs first.
-	LoadBalancers []LoadBalancer
-	// LBHairpinUseCTLabel is SB_Global options:lb_hairpin_use_ct_mark=false
-	// (older northd: the "natted" bit is in ct_label, not ct_mark).
-	LBHairpinUseCTLabel bool
-
-	MACBindings       []MACBinding
-	StaticMACBindings []StaticMACBinding
-	FDBs              []FDB
-
 	// DropCollectorSet is SB_Global options:debug_drop_collector_set when
 	// br-int has a Flow_Sample_Collector_Set row with that id (0
 	// otherwise), DropDomainID options:debug_drop_domain_id; when the set
@@ -113,9 +101,6 @@ type PortBinding struct {
 	ParentPort string
 	Tag        uint16 // 0: no tag
 	MAC        []string
-	// PortSecurity is Port_Binding.port_security, one "MAC [IP...]" entry
-	// per element.
-	PortSecurity []string
 	// HAChassis are the members of the ha_chassis_group (any order) and
 	// HARefChassis the group's ref_chassis names.
 	HAChassis    []HAChassis
@@ -155,43 +140,4 @@ type RemoteChassisMAC struct {
 	// MACs are the MAC values of its ovn-chassis-mac-mappings
 	// ("physnet:MAC,..."), in the order written.
 	MACs []string
-}
-
-// LoadBalancer is one SB Load_Balancer row.
-type LoadBalancer struct {
-	UUID string
-	// Protocol is "tcp" (also when empty), "udp" or "sctp".
-	Protocol string
-	// VIPs maps "IP[:port]" / "[IPv6]:port" to "backend[:port],...".
-	VIPs map[string]string
-	// Options: hairpin_orig_tuple, hairpin_snat_ip.
-	Options map[string]string
-	// Datapaths are the tunnel keys of the datapaths column and of the
-	// datapath_group's members.
-	Datapaths []uint32
-}
-
-// MACBinding is one MAC_Binding row.
-type MACBinding struct {
-	UUID        string
-	LogicalPort string
-	IP          string
-	MAC         string
-}
-
-// StaticMACBinding is one Static_MAC_Binding row.
-type StaticMACBinding struct {
-	UUID               string
-	LogicalPort        string
-	IP                 string
-	MAC                string
-	OverrideDynamicMAC bool
-}
-
-// FDB is one FDB row.
-type FDB struct {
-	UUID    string
-	DPKey   uint32
-	PortKey uint32
-	MAC     string
 }

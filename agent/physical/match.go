@@ -22,10 +22,7 @@ const (
 	flagRcvFromRamp     = 1 << 1
 	flagLocalOnly       = 1 << 4
 	flagNestedContainer = 1 << 5
-	flagLookupMAC       = 1 << 6
-	flagLookupFDB       = 1 << 8
 	flagLocalport       = 1 << 10
-	flagCheckPortSec    = 1 << 12
 )
 
 const allOnes32 = 0xffffffff

@@ -109,6 +109,12 @@ func (c *computer) pktTooBig(pb, mcp *PortBinding, ts []*Tunnel) {
 	}
 }
 
+// Ethernet types of the path-MTU checks.
+const (
+	ethTypeIP   = 0x0800
+	ethTypeIPv6 = 0x86dd
+)
+
 func ethTypeFor(ipv6 bool) uint64 {
 	if ipv6 {
 		return ethTypeIPv6

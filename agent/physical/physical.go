@@ -16,9 +16,9 @@ import (
 // for in. Flows are deduplicated on (table, priority, match) keeping the
 // first one generated, as ovn-controller's desired flow table does; the
 // generation order is ports sorted by UUID, then multicast groups sorted by
-// UUID, then tunnels, defaults and helper tables. The result is sorted by
-// table, priority (descending) and match key. Each Flow's Match is a
-// flow.Match and its Actions a flow.Actions.
+// UUID, then tunnels and defaults. The result is sorted by table, priority
+// (descending) and match key. Each Flow's Match is a flow.Match and its
+// Actions a flow.Actions.
 func Compute(in *Input) []ofctrl.Flow { return ComputeResult(in).Flows }
 
 // Result is Compute's output with provenance, for incremental updates and
@@ -26,10 +26,9 @@ func Compute(in *Input) []ofctrl.Flow { return ComputeResult(in).Flows }
 type Result struct {
 	Flows []ofctrl.Flow
 	// Origins[i] are the UUIDs of the SB rows Flows[i] derives from
-	// (Port_Binding, Multicast_Group, MAC_Binding, Static_MAC_Binding, FDB,
-	// Load_Balancer, remote Chassis); several when rows produce the same
-	// flow; empty for defaults and tunnel-receive flows (they depend on OVS
-	// state only).
+	// (Port_Binding, Multicast_Group, remote Chassis); several when rows
+	// produce the same flow; empty for defaults and tunnel-receive flows
+	// (they depend on OVS state only).
 	Origins [][]string
 }
 
@@ -65,7 +64,6 @@ func (c *computer) run() Result {
 		c.tunnelReceive()
 		c.defaults()
 	}
-	c.helperTables()
 	sortFlows(c.flows, c.origins)
 	return Result{Flows: c.flows, Origins: c.origins}
 }

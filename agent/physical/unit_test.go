@@ -155,21 +155,6 @@ func TestDerived(t *testing.T) {
 			},
 			want: []string{`cookie=0xe33b9464, table=39, priority=100,reg15=0x3,metadata=0x6 actions=set_field:0x6/0xffffff->tun_id,set_field:0x3->tun_metadata0,move:NXM_NX_REG14[0..14]->NXM_NX_TUN_METADATA0[16..30],bundle(eth_src,0,active_backup,ofport,members:7,1)`},
 		},
-		{
-			name: "FDB and MAC bindings on non-local datapaths are ignored",
-			modify: func(in *Input) {
-				in.FDBs = []FDB{{UUID: "f0000000-0", DPKey: 99, PortKey: 1, MAC: "00:00:00:00:00:01"},
-					{UUID: "f1000000-0", DPKey: 1, PortKey: 2, MAC: "00:00:00:00:00:02"}}
-				in.MACBindings = []MACBinding{{UUID: "e0000000-0", LogicalPort: "lr0-ls1", IP: "10.0.0.50", MAC: "00:00:00:00:00:50"}}
-			},
-			want: []string{
-				"cookie=0xf1000000, table=71, priority=100,metadata=0x1,dl_dst=00:00:00:00:00:02 actions=set_field:0x2->reg15",
-				"cookie=0xf1000000, table=72, priority=100,reg14=0x2,metadata=0x1,dl_src=00:00:00:00:00:02 actions=set_field:0x100/0x100->reg10",
-				"cookie=0xe0000000, table=66, priority=100,reg0=0xa000032,reg15=0x1,metadata=0x2 actions=set_field:00:00:00:00:00:50->eth_dst,set_field:0x40/0x40->reg10",
-				"cookie=0xe0000000, table=67, priority=100,arp,reg0=0xa000032,reg14=0x1,metadata=0x2,dl_src=00:00:00:00:00:50 actions=set_field:0x40/0x40->reg10",
-			},
-			absent: []string{"cookie=0xf0000000"},
-		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -238,19 +223,6 @@ func TestChassisSetOrder(t *testing.T) {
 	}
 }
 
-func TestParseLportAddresses(t *testing.T) {
-	la, ok := parseLportAddresses("00:00:00:00:03:04 192.168.1.4/24 fd01::4/64 10.0.0.1")
-	if !ok || len(la.ipv4) != 2 || len(la.ipv6) != 1 || la.ipv4[0].Bits() != 24 || la.ipv4[1].Bits() != 32 {
-		t.Fatalf("parse = %+v, %v", la, ok)
-	}
-	if _, ok := parseLportAddresses("10.0.0.1"); ok {
-		t.Error("an entry without MAC parsed")
-	}
-	if got := fmt.Sprint(ipv4Bcast(la.ipv4[0])); got != "[192 168 1 255]" {
-		t.Errorf("bcast = %s", got)
-	}
-}
-
 func BenchmarkCompute(b *testing.B) {
 	in := largeInput(200, 20, 50)
 	b.ReportAllocs()
@@ -280,7 +252,6 @@ func largeInput(portsPerSwitch, nSwitches, nChassis int) *Input {
 			name := fmt.Sprintf("p%d-%d", s, p)
 			pb := PortBinding{UUID: fmt.Sprintf("%08x-0000", s*100000+p), LogicalPort: name, TunnelKey: uint32(p), DatapathKey: dp.TunnelKey,
 				MAC: []string{fmt.Sprintf("00:00:00:%02x:%02x:%02x 10.%d.%d.%d", s, p/256, p%256, s, p/256, p%256)}}
-			pb.PortSecurity = pb.MAC
 			if p%3 == 0 {
 				pb.Chassis = "hv1"
 				in.VIFs[name] = ofport

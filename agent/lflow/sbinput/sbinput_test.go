@@ -28,7 +28,7 @@ func TestConversionsTranslate(t *testing.T) {
 	if in.Ports[0].Chassis != "hv1" || in.Flows[0].Pipeline != lflow.Egress || in.Flows[0].ControllerMeter != "m1" {
 		t.Fatalf("conversion: %+v %+v", in.Ports[0], in.Flows[0])
 	}
-	tr := lflow.New(lflow.Options{HelperTables: true})
+	tr := lflow.New(lflow.Options{})
 	tr.Full(in)
 	got := map[uint8]int{}
 	for _, f := range tr.Flows() {
