@@ -12,13 +12,10 @@
 //     "patch-<br-int>-to-<lport>" / "patch-<lport>-to-<br-int>").
 //
 //   - BFD on tunnels to HA chassis group peers (PlanBFD) and which HA
-//     group member is active (HAGroupIsActive), from BFD session state;
-//
-//   - the tunnels' physical flows (ReceiveFlows: table 0 per tunnel;
-//     RemotePortFlow/EncapActions: table 39 output to a remote chassis),
-//     with 23.03.1+ table numbers, as openflow/flow values.
+//     group member is active (HAGroupIsActive), from BFD session state.
 //
 // Inputs are plain Go structs (the caller converts its OVSDB rows); outputs
-// are plans listing what to add and what to remove, and flows. Applying a
-// plan and installing flows belong to the agent and openflow/ofctrl.
+// are plans listing what to add and what to remove. Applying a plan belongs
+// to the agent. The tunnels' OpenFlow flows (table 0 receive, table 39
+// output to a remote chassis) are agent/physical's.
 package tunnel

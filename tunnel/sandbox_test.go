@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/chassisd/chassisd/e2e/sandbox"
@@ -231,6 +232,35 @@ func readPorts(hv *sandbox.Chassis) (tunnels, patches map[string]ovsPort, err er
 		}
 	}
 	return tunnels, patches, nil
+}
+
+// readBrInt reads br-int's ports and interfaces (with ofports).
+func readBrInt(hv *sandbox.Chassis) (Bridge, error) {
+	ifaces, err := vsctlList(hv, "Interface", "name,type,options,ofport,bfd,bfd_status")
+	if err != nil {
+		return Bridge{}, err
+	}
+	ports, err := vsctlList(hv, "Port", "name,external_ids")
+	if err != nil {
+		return Bridge{}, err
+	}
+	byName := map[string]Interface{}
+	for _, i := range ifaces {
+		of := 0
+		if s, ok := i["ofport"].(string); ok {
+			of, _ = strconv.Atoi(s)
+		}
+		byName[i["name"].(string)] = Interface{Name: i["name"].(string), Type: i["type"].(string),
+			Options: i["options"].(map[string]string), OFPort: of,
+			BFD: i["bfd"].(map[string]string), BFDStatus: i["bfd_status"].(map[string]string)}
+	}
+	br := Bridge{Name: "br-int"}
+	for _, p := range ports {
+		name := p["name"].(string)
+		br.Ports = append(br.Ports, Port{Name: name, ExternalIDs: p["external_ids"].(map[string]string),
+			Interfaces: []Interface{byName[name]}})
+	}
+	return br, nil
 }
 
 func vsctlList(hv *sandbox.Chassis, table, columns string) ([]map[string]any, error) {
