@@ -76,6 +76,7 @@ type Agent struct {
 	logged     map[string]bool   // other repeated warnings already logged
 	zones      map[string]int    // conntrack zone per user, as recorded on br-int
 	flows      *flowSync
+	pinctrl    *pinctrlRun
 }
 
 // sbTables are the Southbound tables chassisd monitors. All their model
@@ -163,6 +164,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.connCtx = connCtx
 	var wg sync.WaitGroup
 	defer func() {
+		a.stopPinctrl()
 		a.stopFlowSync()
 		stopConns()
 		wg.Wait()
@@ -245,6 +247,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 		return nil // created; the next update carries it
 	}
 	cfg.DatapathType = br.DatapathType
+	a.ensurePinctrl(cfg.Bridge)
 
 	sbCl, epoch := a.sb.Client()
 	if sbCl == nil {
@@ -264,6 +267,9 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	}
 	if ch == nil {
 		return nil
+	}
+	if err := a.applyPinctrl(ctx, sbCl); err != nil {
+		a.log.Warn("pinctrl results not written", "err", err)
 	}
 	bs, err := a.syncBindings(ctx, sbCl, ovsCl, br, cfg, ch)
 	if err != nil {

@@ -1,0 +1,126 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/ovn-org/libovsdb/client"
+	"github.com/ovn-org/libovsdb/ovsdb"
+
+	"github.com/chassisd/chassisd/agent/db"
+	"github.com/chassisd/chassisd/agent/db/sbdb"
+	"github.com/chassisd/chassisd/agent/pinctrl"
+)
+
+// pinctrlRun is the running packet-in handler of the integration bridge.
+type pinctrlRun struct {
+	p      *pinctrl.Pinctrl
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// ensurePinctrl starts (or, when the bridge changed, restarts) pinctrl on
+// its own OpenFlow connection to bridge.
+func (a *Agent) ensurePinctrl(bridge string) {
+	target := "unix:" + filepath.Join(a.ovsRunDir(), bridge+".mgmt")
+	if a.pinctrl != nil && a.pinctrl.p.Target() == target {
+		return
+	}
+	a.stopPinctrl()
+	ctx, cancel := context.WithCancel(a.connCtx)
+	pr := &pinctrlRun{
+		p: pinctrl.New(target, pinctrl.Options{
+			Logger: a.opts.Logger.With("module", "pinctrl"), Notify: a.poke,
+			RetryInterval: a.opts.RetryInterval,
+		}),
+		cancel: cancel, done: make(chan struct{}),
+	}
+	go func() {
+		defer close(pr.done)
+		_ = pr.p.Run(ctx)
+	}()
+	a.pinctrl = pr
+}
+
+func (a *Agent) stopPinctrl() {
+	if a.pinctrl == nil {
+		return
+	}
+	a.pinctrl.cancel()
+	<-a.pinctrl.done
+	a.pinctrl = nil
+}
+
+// applyPinctrl writes pinctrl's learned MAC bindings to the Southbound
+// MAC_Binding table: a new (logical_port, ip) is inserted, a changed MAC is
+// updated, and timestamp is set whenever mac is written.
+func (a *Agent) applyPinctrl(ctx context.Context, sbCl client.Client) error {
+	if a.pinctrl == nil {
+		return nil
+	}
+	learned := a.pinctrl.p.TakeMACBindings(time.Now())
+	if len(learned) == 0 {
+		return nil
+	}
+	type portKey struct{ dp, port int64 }
+	wanted := map[portKey]bool{}
+	for _, b := range learned {
+		wanted[portKey{b.DatapathKey, b.PortKey}] = true
+	}
+	var dps []sbdb.DatapathBinding
+	if err := sbCl.List(ctx, &dps); err != nil {
+		return fmt.Errorf("read Datapath_Binding: %w", err)
+	}
+	dpKey := map[string]int64{}
+	for _, d := range dps {
+		dpKey[d.UUID] = int64(d.TunnelKey)
+	}
+	var pbs []sbdb.PortBinding
+	err := sbCl.WhereCache(func(pb *sbdb.PortBinding) bool {
+		return wanted[portKey{dpKey[pb.Datapath], int64(pb.TunnelKey)}]
+	}).List(ctx, &pbs)
+	if err != nil {
+		return fmt.Errorf("read Port_Binding: %w", err)
+	}
+	ports := map[portKey]*sbdb.PortBinding{}
+	for i := range pbs {
+		ports[portKey{dpKey[pbs[i].Datapath], int64(pbs[i].TunnelKey)}] = &pbs[i]
+	}
+	now := int(time.Now().UnixMilli())
+	var ops []ovsdb.Operation
+	for _, b := range learned {
+		pb := ports[portKey{b.DatapathKey, b.PortKey}]
+		if pb == nil {
+			a.log.Debug("learned MAC binding for an unknown port", "datapath", b.DatapathKey, "port", b.PortKey)
+			continue
+		}
+		ip, mac := b.IP.String(), b.MAC.String()
+		var existing []sbdb.MACBinding
+		err := sbCl.WhereCache(func(m *sbdb.MACBinding) bool {
+			return m.LogicalPort == pb.LogicalPort && m.IP == ip
+		}).List(ctx, &existing)
+		if err != nil {
+			return fmt.Errorf("read MAC_Binding: %w", err)
+		}
+		var op []ovsdb.Operation
+		switch {
+		case len(existing) == 0:
+			op, err = sbCl.Create(&sbdb.MACBinding{LogicalPort: pb.LogicalPort, IP: ip, MAC: mac,
+				Datapath: pb.Datapath, Timestamp: now})
+		case existing[0].MAC != mac:
+			row := existing[0]
+			row.MAC, row.Timestamp = mac, now
+			op, err = sbCl.Where(&row).Update(&row, &row.MAC, &row.Timestamp)
+		}
+		if err != nil {
+			return fmt.Errorf("MAC_Binding %s %s: %w", pb.LogicalPort, ip, err)
+		}
+		ops = append(ops, op...)
+	}
+	if _, err := db.Transact(ctx, sbCl, ops...); err != nil {
+		return fmt.Errorf("write MAC_Binding: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,15 @@
+// Package pinctrl answers the packets br-int's flows send to the controller
+// (OVN's controller(userdata=...) actions), as ovn-controller's pinctrl
+// thread does: it owns its own OpenFlow connection to the integration
+// bridge, decodes NXT_PACKET_IN2 messages and replies with packet-outs or
+// NXT_RESUME.
+//
+// It never touches the Southbound database: results that must reach it
+// (learned MAC bindings) are queued here, bounded, and the agent's main loop
+// takes them with TakeMACBindings and writes them.
+//
+// Handled opcodes: PUT_ARP and PUT_ND (MAC learning), ARP and ND_NS (next-hop
+// resolution requests), ICMP / ICMP4_ERROR / ICMP6_ERROR, TCP_RESET and
+// PUT_DHCP_OPTS (DHCPv4 server). The packet composition and parsing is pure
+// and lives in packet.go and dhcp.go.
+package pinctrl

@@ -1,0 +1,322 @@
+package pinctrl
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/chassisd/chassisd/openflow/actions"
+	"github.com/chassisd/chassisd/openflow/conn"
+	"github.com/chassisd/chassisd/openflow/flow"
+)
+
+// reasonAction is OFPR_ACTION: the packet-in came from a controller action.
+const reasonAction = 1
+
+// oxmInPortController is the packet-out match in_port=CONTROLLER
+// (OXM_OF_IN_PORT, OFPP_CONTROLLER).
+var oxmInPortController = []byte{0x80, 0x00, 0x00, 0x04, 0xff, 0xff, 0xff, 0xfd}
+
+// Options configure a Pinctrl.
+type Options struct {
+	Logger *slog.Logger
+	// Notify is called (from pinctrl's goroutines, must not block) when
+	// results for the main loop are ready, e.g. the agent's poke.
+	Notify func()
+	// RetryInterval is how long to wait before reconnecting (default 1s).
+	RetryInterval time.Duration
+}
+
+// Pinctrl is the controller side of br-int's controller actions.
+type Pinctrl struct {
+	target string
+	opts   Options
+	log    *slog.Logger
+	macs   macQueue
+
+	mu     sync.Mutex
+	warned map[string]bool // warnings logged once per kind
+}
+
+// New returns a Pinctrl for the switch at target
+// ("unix:<rundir>/br-int.mgmt"); Run connects it.
+func New(target string, opts Options) *Pinctrl {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Notify == nil {
+		opts.Notify = func() {}
+	}
+	if opts.RetryInterval == 0 {
+		opts.RetryInterval = time.Second
+	}
+	return &Pinctrl{target: target, opts: opts, log: opts.Logger, warned: map[string]bool{}}
+}
+
+// Target is the OpenFlow target this Pinctrl connects to.
+func (p *Pinctrl) Target() string { return p.target }
+
+// TakeMACBindings removes and returns the learned bindings that are due;
+// the main loop writes them to MAC_Binding. Bindings not yet due are
+// announced through Notify when they are.
+func (p *Pinctrl) TakeMACBindings(now time.Time) []MACBinding {
+	due, _ := p.macs.take(now)
+	return due
+}
+
+// Run keeps a connection to the switch and answers packet-ins until ctx is
+// cancelled; it returns nil then.
+func (p *Pinctrl) Run(ctx context.Context) error {
+	for {
+		err := p.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		p.log.Warn("pinctrl connection lost, reconnecting", "target", p.target, "err", err)
+		t := time.NewTimer(p.opts.RetryInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// session runs one connection to its end.
+func (p *Pinctrl) session(ctx context.Context) error {
+	c, err := conn.Dial(ctx, p.target, conn.WithAsyncBuffer(1024), conn.WithLogger(p.log),
+		conn.WithProbeInterval(10*time.Second))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.SetPacketInFormat(ctx, conn.PacketInFormatNXT2); err != nil {
+		return err
+	}
+	// Service connections (the .mgmt socket) get no packet-ins until they
+	// ask for them with a non-zero miss_send_len.
+	if err := c.SetConfig(ctx, conn.ConfigFragNormal, 0xffff); err != nil {
+		return err
+	}
+	p.log.Info("pinctrl connected", "target", p.target)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case m, ok := <-c.Async():
+			if !ok {
+				return fmt.Errorf("pinctrl: %w", c.Err())
+			}
+			if v, st, isNX := m.Experimenter(); !isNX || v != conn.NiciraVendor || st != conn.NXTPacketIn2 {
+				continue
+			}
+			pin, err := conn.DecodePacketIn2(m.Raw)
+			if err != nil {
+				p.warnOnce("decode", "malformed packet-in", "err", err)
+				continue
+			}
+			if err := p.answer(c, pin, time.Now()); err != nil {
+				if errors.Is(err, conn.ErrClosed) {
+					return err
+				}
+				p.log.Debug("pinctrl: packet-in not answered", "err", err)
+			}
+		}
+	}
+}
+
+// sender is the part of the switch connection replies go to.
+type sender interface {
+	PacketOut(*conn.PacketOut) error
+	Resume(pin *conn.PacketIn, packet []byte) error
+}
+
+// answer handles one packet-in and sends its reply, if any.
+func (p *Pinctrl) answer(s sender, pin *conn.PacketIn, now time.Time) error {
+	r, err := p.process(pin, now)
+	if r.resume != nil {
+		if rerr := s.Resume(r.resume, r.packet); rerr != nil {
+			return fmt.Errorf("resume: %w", rerr)
+		}
+	}
+	if r.packetOut != nil {
+		if perr := s.PacketOut(r.packetOut); perr != nil {
+			return fmt.Errorf("packet-out: %w", perr)
+		}
+	}
+	return err
+}
+
+// reply is what process decided to send back.
+type reply struct {
+	packetOut *conn.PacketOut
+	resume    *conn.PacketIn // the packet-in to resume (metadata possibly rewritten)
+	packet    []byte         // the packet to resume with
+}
+
+// process decides the answer to one packet-in. Paused packet-ins are
+// always resumed, also when handling fails.
+func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
+	var r reply
+	if pin.Continuation != nil {
+		r = reply{resume: pin, packet: pin.Packet}
+	}
+	if pin.Reason != reasonAction {
+		return r, nil
+	}
+	ud, err := actions.DecodeUserdata(pin.Userdata)
+	if err != nil {
+		return r, err
+	}
+	md, err := flow.DecodeOXMFields(pin.Metadata)
+	if err != nil {
+		return r, fmt.Errorf("packet-in metadata: %w", err)
+	}
+	switch ud.Op {
+	case actions.OpPutARP:
+		ip, _, _ := md.GetUint(flow.FieldReg(0))
+		return r, p.learn(pin, md, netip.AddrFrom4(be32Bytes(uint32(ip))), now)
+	case actions.OpPutND:
+		v, _, ok := md.Get(flow.FieldXXReg(0))
+		var ip [16]byte
+		if ok {
+			copy(ip[:], v)
+		}
+		return r, p.learn(pin, md, netip.AddrFrom16(ip), now)
+	case actions.OpARP:
+		return p.packetOut(r, pin, md, ud, composeARPRequest)
+	case actions.OpNDNS:
+		return p.packetOut(r, pin, md, ud, composeNeighborSolicit)
+	case actions.OpICMP:
+		return p.packetOut(r, pin, md, ud, func(b []byte) ([]byte, error) { return composeICMP(b, true) })
+	case actions.OpICMP4Error, actions.OpICMP6Error:
+		return p.packetOut(r, pin, md, ud, func(b []byte) ([]byte, error) { return composeICMP(b, false) })
+	case actions.OpTCPReset:
+		return p.packetOut(r, pin, md, ud, composeTCPReset)
+	case actions.OpPutICMP4FragMTU, actions.OpPutICMP6FragMTU:
+		if r.resume != nil {
+			if pkt, err := setFragMTU(pin.Packet, ud.Payload); err == nil {
+				r.packet = pkt
+			} else {
+				return r, err
+			}
+		}
+		return r, nil
+	case actions.OpPutDHCPOpts:
+		if r.resume == nil {
+			return r, fmt.Errorf("put_dhcp_opts without continuation")
+		}
+		return p.dhcpv4(r, pin, md, ud)
+	case actions.OpLog:
+		p.log.Debug("acl log", "userdata", fmt.Sprintf("%x", ud.Payload))
+		return r, nil
+	default:
+		p.warnOnce("op-"+ud.Op.String(), "pinctrl: controller opcode not handled", "opcode", ud.Op.String())
+		return r, nil
+	}
+}
+
+// learn queues the MAC binding of a put_arp/put_nd: the flow moved the
+// learned MAC into eth.src just before the controller action.
+func (p *Pinctrl) learn(pin *conn.PacketIn, md flow.Match, ip netip.Addr, now time.Time) error {
+	f, err := parseFrame(pin.Packet)
+	if err != nil {
+		return err
+	}
+	dp, _, _ := md.GetUint(flow.FieldMetadata)
+	port, _, _ := md.GetUint(flow.FieldReg(14))
+	at, ok := p.macs.add(now, int64(dp), int64(port), ip, f.src, f.dst[0]&1 != 0)
+	if !ok {
+		p.warnOnce("mac-overflow", "pinctrl: too many pending MAC bindings, dropping")
+		return nil
+	}
+	if d := at.Sub(now); d > 0 {
+		time.AfterFunc(d, p.opts.Notify)
+	} else {
+		p.opts.Notify()
+	}
+	return nil
+}
+
+// packetOut composes a new packet from the packet-in and sends it through
+// the nested actions of the userdata, with the logical pipeline state
+// (metadata and registers) of the packet-in restored first.
+func (p *Pinctrl) packetOut(r reply, pin *conn.PacketIn, md flow.Match, ud actions.Userdata,
+	compose func([]byte) ([]byte, error)) (reply, error) {
+	pkt, err := compose(pin.Packet)
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", ud.Op, err)
+	}
+	r.packetOut = &conn.PacketOut{Match: oxmInPortController, Actions: append(restoreActions(md), ud.Payload...), Packet: pkt}
+	return r, nil
+}
+
+// restoreActions sets metadata and every non-zero register of md.
+func restoreActions(md flow.Match) []byte {
+	var as flow.Actions
+	if v, _, ok := md.GetUint(flow.FieldMetadata); ok && v != 0 {
+		as = append(as, flow.SetFieldUint(flow.FieldMetadata, v))
+	}
+	for i := 0; i < 16; i++ {
+		if v, _, ok := md.GetUint(flow.FieldReg(i)); ok && v != 0 {
+			as = append(as, flow.SetFieldUint(flow.FieldReg(i), v))
+		}
+	}
+	return as.Append(nil)
+}
+
+// setFragMTU writes the MTU of a PUT_ICMP4_FRAG_MTU (be16) or
+// PUT_ICMP6_FRAG_MTU (be32) into the ICMP error and fixes its checksum.
+func setFragMTU(pkt []byte, arg []byte) ([]byte, error) {
+	f, err := parseFrame(pkt)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), pkt...)
+	l3 := len(pkt) - len(f.payload)
+	switch {
+	case f.etherType == ethTypeIPv4 && len(arg) >= 2:
+		ip, err := parseIPv4(f.payload)
+		if err != nil || ip.proto != protoICMP || ip.total < ip.ihl+8 {
+			return nil, errNotParsable
+		}
+		icmp := out[l3+ip.ihl : l3+ip.total]
+		copy(icmp[6:8], arg[:2])
+		icmp[2], icmp[3] = 0, 0
+		binary.BigEndian.PutUint16(icmp[2:], checksum(0, icmp))
+	case f.etherType == ethTypeIPv6 && len(arg) >= 4:
+		ip, err := parseIPv6(f.payload)
+		if err != nil || ip.next != protoICMPv6 || len(f.payload) < ipv6HeaderLen+8 {
+			return nil, errNotParsable
+		}
+		icmp := out[l3+ipv6HeaderLen:]
+		copy(icmp[4:8], arg[:4])
+		icmp[2], icmp[3] = 0, 0
+		binary.BigEndian.PutUint16(icmp[2:], checksum(ipv6PseudoSum(ip.src, ip.dst, len(icmp), protoICMPv6), icmp))
+	default:
+		return nil, errNotParsable
+	}
+	return out, nil
+}
+
+func (p *Pinctrl) warnOnce(kind, msg string, args ...any) {
+	p.mu.Lock()
+	seen := p.warned[kind]
+	p.warned[kind] = true
+	p.mu.Unlock()
+	if !seen {
+		p.log.Warn(msg, args...)
+	}
+}
+
+func be32Bytes(v uint32) [4]byte {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], v)
+	return b
+}

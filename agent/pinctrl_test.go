@@ -1,0 +1,200 @@
+package agent_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chassisd/chassisd/e2e/sandbox"
+)
+
+func mustMAC(s string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(s, ":", ""))
+	if err != nil || len(b) != 6 {
+		panic("bad MAC " + s)
+	}
+	return b
+}
+
+func ip4(a, b, c, d byte) []byte { return []byte{a, b, c, d} }
+
+// arpFrame builds an Ethernet ARP frame.
+func arpFrame(op uint16, ethDst, sha string, spa []byte, tha string, tpa []byte) []byte {
+	b := append(mustMAC(ethDst), mustMAC(sha)...)
+	b = append(b, 0x08, 0x06, 0, 1, 8, 0, 6, 4)
+	b = binary.BigEndian.AppendUint16(b, op)
+	b = append(b, mustMAC(sha)...)
+	b = append(b, spa...)
+	b = append(b, mustMAC(tha)...)
+	return append(b, tpa...)
+}
+
+// icmpEchoFrame builds an IPv4 ICMP echo request (checksums included).
+func icmpEchoFrame(ethDst, ethSrc string, src, dst []byte) []byte {
+	icmp := []byte{8, 0, 0, 0, 0x12, 0x34, 0, 1, 'c', 'h', 'a', 's', 's', 'i', 's', 'd'}
+	binary.BigEndian.PutUint16(icmp[2:], inetChecksum(icmp))
+	ip := []byte{0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 1, 0, 0}
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(icmp)))
+	ip = append(append(ip, src...), dst...)
+	binary.BigEndian.PutUint16(ip[10:], inetChecksum(ip))
+	b := append(mustMAC(ethDst), mustMAC(ethSrc)...)
+	b = append(b, 0x08, 0x00)
+	return append(append(b, ip...), icmp...)
+}
+
+func inetChecksum(b []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		sum += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		sum += uint32(b[len(b)-1]) << 8
+	}
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}
+
+// pcapFrames reads the frames of a pcap file (missing file: none).
+func pcapFrames(t *testing.T, path string) [][]byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil || len(raw) < 24 {
+		return nil
+	}
+	order := binary.ByteOrder(binary.LittleEndian)
+	if binary.BigEndian.Uint32(raw) == 0xa1b2c3d4 {
+		order = binary.BigEndian
+	}
+	var out [][]byte
+	for p := raw[24:]; len(p) >= 16; {
+		n := int(order.Uint32(p[8:]))
+		if len(p) < 16+n {
+			break
+		}
+		out = append(out, p[16:16+n])
+		p = p[16+n:]
+	}
+	return out
+}
+
+// TestPinctrlLearnsAndResolvesNeighbours: a router learns a VM's MAC from a
+// real ARP reply through put_arp (MAC_Binding row with a timestamp), and
+// resolves a next hop no port declares with an ARP request (arp{} action) sent out
+// of the right port.
+func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
+	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
+	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
+	ch.MustConfigure("hv1", "172.16.0.1", "geneve")
+	runAgent(t, ch)
+	if err := central.WaitChassis("hv1"); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		vm1MAC = "fa:16:3e:00:00:05"
+		vm2MAC = "fa:16:3e:00:01:07"
+		r1MAC  = "fa:16:3e:00:00:01"
+		r2MAC  = "fa:16:3e:00:01:01"
+	)
+	central.MustNbctl("ls-add", "net1", "--", "ls-add", "net2",
+		"--", "lsp-add", "net1", "vm1", "--", "lsp-set-addresses", "vm1", vm1MAC+" 10.0.0.5",
+		"--", "lsp-add", "net2", "vm2", "--", "lsp-set-addresses", "vm2", vm2MAC+" 10.0.1.7",
+		"--", "lr-add", "r1",
+		"--", "lrp-add", "r1", "lrp1", r1MAC, "10.0.0.1/24",
+		"--", "lrp-add", "r1", "lrp2", r2MAC, "10.0.1.1/24",
+		"--", "lsp-add", "net1", "rp1", "--", "lsp-set-type", "rp1", "router",
+		"--", "lsp-set-addresses", "rp1", "router", "--", "lsp-set-options", "rp1", "router-port=lrp1",
+		"--", "lsp-add", "net2", "rp2", "--", "lsp-set-type", "rp2", "router",
+		"--", "lsp-set-addresses", "rp2", "router", "--", "lsp-set-options", "rp2", "router-port=lrp2")
+	if err := central.WaitSync(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, vm := range []string{"vm1", "vm2"} {
+		ch.MustVsctl("add-port", "br-int", "tap-"+vm, "--", "set", "Interface", "tap-"+vm, "type=dummy",
+			"external_ids:iface-id="+vm, "options:tx_pcap="+filepath.Join(dir, vm+".pcap"))
+		if err := central.WaitPortUp(vm, "hv1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receive := func(port string, frame []byte) {
+		t.Helper()
+		if _, err := ch.Appctl("netdev-dummy/receive", port, hex.EncodeToString(frame)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("put_arp from an ARP reply", func(t *testing.T) {
+		reply := arpFrame(2, r1MAC, vm1MAC, ip4(10, 0, 0, 5), r1MAC, ip4(10, 0, 0, 1))
+		var row string
+		err := sandbox.Eventually(10*time.Second, func() (bool, error) {
+			receive("tap-vm1", reply)
+			var err error
+			row, err = central.Sbctl("--bare", "--columns=logical_port,mac,timestamp", "find", "MAC_Binding", "ip=10.0.0.5")
+			return row != "", err
+		})
+		if err != nil {
+			t.Fatalf("no MAC_Binding for 10.0.0.5: %v", err)
+		}
+		f := strings.Fields(row)
+		if len(f) != 3 || f[0] != "lrp1" || f[1] != vm1MAC {
+			t.Fatalf("MAC_Binding = %q, want lrp1 %s <timestamp>", row, vm1MAC)
+		}
+		ts, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil || time.Since(time.UnixMilli(ts)).Abs() > time.Minute {
+			t.Errorf("timestamp %q is not the write time in ms", f[2])
+		}
+		if dp := central.MustSbctl("--bare", "--columns=datapath", "find", "MAC_Binding", "ip=10.0.0.5"); dp !=
+			central.MustSbctl("--bare", "--columns=_uuid", "find", "Datapath_Binding", "external_ids:name=r1") {
+			t.Errorf("MAC_Binding.datapath %s is not r1's", dp)
+		}
+
+		// A changed MAC updates the row.
+		moved := "fa:16:3e:00:00:55"
+		central.MustNbctl("lsp-set-addresses", "vm1", moved+" 10.0.0.5")
+		if err := central.WaitSync(); err != nil {
+			t.Fatal(err)
+		}
+		err = sandbox.Eventually(10*time.Second, func() (bool, error) {
+			receive("tap-vm1", arpFrame(2, r1MAC, moved, ip4(10, 0, 0, 5), r1MAC, ip4(10, 0, 0, 1)))
+			mac, err := central.Sbctl("--bare", "--columns=mac", "find", "MAC_Binding", "ip=10.0.0.5")
+			return mac == moved, err
+		})
+		if err != nil {
+			t.Errorf("MAC_Binding not updated to %s: %v", moved, err)
+		}
+		if n := len(strings.Fields(central.MustSbctl("--bare", "--columns=_uuid", "find", "MAC_Binding", "ip=10.0.0.5"))); n != 1 {
+			t.Errorf("%d MAC_Binding rows for 10.0.0.5, want 1", n)
+		}
+		central.MustNbctl("lsp-set-addresses", "vm1", vm1MAC+" 10.0.0.5")
+	})
+
+	t.Run("arp request for an unresolved next hop", func(t *testing.T) {
+		if err := central.WaitSync(); err != nil {
+			t.Fatal(err)
+		}
+		ping := icmpEchoFrame(r1MAC, vm1MAC, ip4(10, 0, 0, 5), ip4(10, 0, 1, 9))
+		want := arpFrame(1, "ff:ff:ff:ff:ff:ff", r2MAC, ip4(10, 0, 1, 1), "00:00:00:00:00:00", ip4(10, 0, 1, 9))
+		var seen [][]byte
+		err := sandbox.Eventually(10*time.Second, func() (bool, error) {
+			receive("tap-vm1", ping)
+			seen = pcapFrames(t, filepath.Join(dir, "vm2.pcap"))
+			for _, f := range seen {
+				if bytes.Equal(f, want) {
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+		if err != nil {
+			t.Fatalf("no ARP request %x on vm2's port; it sent %x", want, seen)
+		}
+	})
+}
