@@ -3,6 +3,7 @@ package lflow
 import (
 	"fmt"
 
+	"github.com/chassisd/chassisd/agent/internal/ovshash"
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/expr"
 	"github.com/chassisd/chassisd/openflow/flow"
@@ -207,7 +208,7 @@ func (t *Translator) considerDP(ls *lflowState, dp *Datapath, pa *parsedActions)
 	}
 	t.noteGroupsMeters(ls, pa.acts, ofacts)
 
-	cookie := uint64(uuidPart0(f.UUID))
+	cookie := uint64(ovshash.UUIDPart0(f.UUID))
 	inReg := flow.FieldReg(15)
 	if ingress {
 		inReg = flow.FieldReg(14)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/chassisd/chassisd/agent/internal/ovshash"
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/flow"
 )
@@ -245,7 +246,7 @@ func (t *Translator) considerMACBinding(b *MACBinding) {
 			prio = 150
 		}
 	}
-	cookie := uint64(uuidPart0(b.UUID))
+	cookie := uint64(ovshash.UUIDPart0(b.UUID))
 	out := t.extraOut(id)
 	t.addFlow(out, actions.TableMACBinding, prio, get, &contrib{source: b.UUID, cookie: cookie,
 		actions: flow.Actions{flow.SetField{Field: flow.FieldEthDst, Value: mac}, setFlag(mlfLookupMAC, true)}})
@@ -278,7 +279,7 @@ func (t *Translator) considerFDB(f *FDB) {
 	exact(&lookup, flow.FieldMetadata, uint64(f.DPKey))
 	lookup.Set(flow.FieldEthSrc, mac)
 	exact(&lookup, regInport, uint64(f.PortKey))
-	cookie := uint64(uuidPart0(f.UUID))
+	cookie := uint64(ovshash.UUIDPart0(f.UUID))
 	out := t.extraOut(id)
 	t.addFlow(out, actions.TableGetFDB, 100, get, &contrib{source: f.UUID, cookie: cookie,
 		actions: flow.Actions{flow.SetFieldUint(regOutport, uint64(f.PortKey))}})

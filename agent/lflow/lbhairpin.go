@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/chassisd/chassisd/agent/internal/ovshash"
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/expr"
 	"github.com/chassisd/chassisd/openflow/flow"
@@ -159,7 +160,7 @@ func (t *Translator) considerLB(lb *LoadBalancer) {
 			}
 		}
 	}
-	cookie := uint64(uuidPart0(lb.UUID))
+	cookie := uint64(ovshash.UUIDPart0(lb.UUID))
 	out := t.extraOut(id)
 	add := func(table uint8, prio uint16, m flow.Match, acts flow.Actions) {
 		t.addFlow(out, table, prio, m, &contrib{source: lb.UUID, cookie: cookie, actions: acts})

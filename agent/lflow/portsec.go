@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/chassisd/chassisd/agent/internal/ovshash"
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/flow"
 )
@@ -102,7 +103,7 @@ func (t *Translator) considerPortSec(pb *PortBinding) {
 		return
 	}
 	out := t.extraOut(id)
-	cookie := uint64(uuidPart0(pb.UUID))
+	cookie := uint64(ovshash.UUIDPart0(pb.UUID))
 	var m flow.Match
 	reset := func(reg flow.Field) {
 		m = flow.Match{}

@@ -1,8 +1,7 @@
 package physical
 
 import (
-	"encoding/binary"
-	"math/bits"
+	"github.com/chassisd/chassisd/agent/internal/ovshash"
 )
 
 // chassisSet is a set of chassis names that iterates in the order of OVS's
@@ -37,7 +36,7 @@ func (s chassisSet) ovsOrder() []string {
 		bs[i] = append([]node{nd}, bs[i]...)
 	}
 	for _, name := range s {
-		insert(buckets, mask, node{name, ovsHashString(name)})
+		insert(buckets, mask, node{name, ovshash.String(name)})
 		n++
 		if n/2 > mask {
 			newMask := calcMask(n)
@@ -72,41 +71,4 @@ func calcMask(capacity int) int {
 	m |= m >> 32
 	m |= (m & 1) << 1
 	return int(m)
-}
-
-// ovsHashString is OVS hash_string(s, 0) as built for generic x86-64 and
-// other targets without SSE4.2/ARM CRC32 (murmur3-style hash_bytes).
-func ovsHashString(s string) uint32 {
-	b := []byte(s)
-	h := uint32(0)
-	i := 0
-	for ; i+4 <= len(b); i += 4 {
-		h = mhashAdd(h, binary.LittleEndian.Uint32(b[i:]))
-	}
-	if i < len(b) {
-		var tail [4]byte
-		copy(tail[:], b[i:])
-		h = mhashAdd(h, binary.LittleEndian.Uint32(tail[:]))
-	}
-	return mhashFinish(h ^ uint32(len(b)))
-}
-
-func mhashAdd(h, data uint32) uint32 {
-	if data != 0 {
-		data *= 0xcc9e2d51
-		data = bits.RotateLeft32(data, 15)
-		data *= 0x1b873593
-		h ^= data
-	}
-	h = bits.RotateLeft32(h, 13)
-	return h*5 + 0xe6546b64
-}
-
-func mhashFinish(h uint32) uint32 {
-	h ^= h >> 16
-	h *= 0x85ebca6b
-	h ^= h >> 13
-	h *= 0xc2b2ae35
-	h ^= h >> 16
-	return h
 }

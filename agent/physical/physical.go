@@ -5,9 +5,9 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
+	"github.com/chassisd/chassisd/agent/internal/ovshash"
 	"github.com/chassisd/chassisd/openflow/flow"
 	"github.com/chassisd/chassisd/openflow/ofctrl"
 )
@@ -268,18 +268,9 @@ func (c *computer) zones(pb *PortBinding) zoneIDs {
 	return z
 }
 
-// cookieOf is the first 32 bits of a row UUID, the cookie ovn-controller
-// gives every flow derived from that row.
-func cookieOf(uuid string) uint64 {
-	if len(uuid) < 8 {
-		return 0
-	}
-	v, err := strconv.ParseUint(uuid[:8], 16, 32)
-	if err != nil {
-		return 0
-	}
-	return v
-}
+// cookieOf is the cookie ovn-controller gives every flow derived from the
+// row uuid.
+func cookieOf(uuid string) uint64 { return uint64(ovshash.UUIDPart0(uuid)) }
 
 // tunnelFor is chassis_tunnel_find(): the tunnel to chassis whose remote IP
 // is ip, or (ip "" or not found) the first tunnel to it.
