@@ -179,34 +179,17 @@ func (t *Translator) considerLB(lb *LoadBalancer) {
 			if !origTuple {
 				m.SetUint(flow.FieldCTState, ctTrkDNAT, ctTrkDNAT)
 			}
+			matchVIP(&m, v.vip, origTuple)
 			if v.vip.Is4() {
-				exact(&m, flow.FieldEthType, 0x0800)
 				m.Set(flow.FieldIPv4Src, b.ip.AsSlice())
 				m.Set(flow.FieldIPv4Dst, b.ip.AsSlice())
-				if origTuple {
-					m.Set(flow.FieldReg(1), v.vip.AsSlice())
-				} else {
-					m.Set(flow.FieldCTNwDst, v.vip.AsSlice())
-				}
 			} else {
-				exact(&m, flow.FieldEthType, 0x86dd)
 				m.Set(flow.FieldIPv6Src, b.ip.AsSlice())
 				m.Set(flow.FieldIPv6Dst, b.ip.AsSlice())
-				if origTuple {
-					m.Set(flow.FieldXXReg(1), v.vip.AsSlice())
-				} else {
-					m.Set(flow.FieldCTIPv6Dst, v.vip.AsSlice())
-				}
 			}
 			if b.port != 0 {
-				exact(&m, flow.FieldIPProto, uint64(proto))
 				exact(&m, l4Field(proto, false), uint64(b.port))
-				if origTuple {
-					m.SetUint(flow.FieldReg(2), uint64(v.vipPort), 0xffff)
-				} else {
-					exact(&m, flow.FieldCTNwProto, uint64(proto))
-					exact(&m, flow.FieldCTTpDst, uint64(v.vipPort))
-				}
+				matchVIPPort(&m, proto, v.vipPort, origTuple)
 			}
 			if t.lbUseCTLabel {
 				lbl := make([]byte, 16)
@@ -229,29 +212,9 @@ func (t *Translator) considerLB(lb *LoadBalancer) {
 		if !origTuple {
 			m.SetUint(flow.FieldCTState, ctTrkDNAT, ctTrkDNAT)
 		}
-		if v.vip.Is4() {
-			exact(&m, flow.FieldEthType, 0x0800)
-			if origTuple {
-				m.Set(flow.FieldReg(1), v.vip.AsSlice())
-			} else {
-				m.Set(flow.FieldCTNwDst, v.vip.AsSlice())
-			}
-		} else {
-			exact(&m, flow.FieldEthType, 0x86dd)
-			if origTuple {
-				m.Set(flow.FieldXXReg(1), v.vip.AsSlice())
-			} else {
-				m.Set(flow.FieldCTIPv6Dst, v.vip.AsSlice())
-			}
-		}
+		matchVIP(&m, v.vip, origTuple)
 		if v.vipPort != 0 {
-			exact(&m, flow.FieldIPProto, uint64(proto))
-			if origTuple {
-				m.SetUint(flow.FieldReg(2), uint64(v.vipPort), 0xffff)
-			} else {
-				exact(&m, flow.FieldCTNwProto, uint64(proto))
-				exact(&m, flow.FieldCTTpDst, uint64(v.vipPort))
-			}
+			matchVIPPort(&m, proto, v.vipPort, origTuple)
 		}
 		prio := uint16(100)
 		if v.vipPort == 0 {
@@ -270,6 +233,38 @@ func (t *Translator) considerLB(lb *LoadBalancer) {
 			exact(&dm, flow.FieldMetadata, uint64(dp.TunnelKey))
 			add(actions.TableCTSnatHairpin, prio+100, dm, acts)
 		}
+	}
+}
+
+// matchVIP matches traffic to vip: its address family, and the VIP in the
+// original tuple (hairpin_orig_tuple: northd saved it in reg1/xxreg1) or in
+// the conntrack entry.
+func matchVIP(m *flow.Match, vip netip.Addr, origTuple bool) {
+	switch {
+	case vip.Is4() && origTuple:
+		exact(m, flow.FieldEthType, 0x0800)
+		m.Set(flow.FieldReg(1), vip.AsSlice())
+	case vip.Is4():
+		exact(m, flow.FieldEthType, 0x0800)
+		m.Set(flow.FieldCTNwDst, vip.AsSlice())
+	case origTuple:
+		exact(m, flow.FieldEthType, 0x86dd)
+		m.Set(flow.FieldXXReg(1), vip.AsSlice())
+	default:
+		exact(m, flow.FieldEthType, 0x86dd)
+		m.Set(flow.FieldCTIPv6Dst, vip.AsSlice())
+	}
+}
+
+// matchVIPPort matches the L4 protocol and the VIP's port, from reg2 or
+// from the conntrack entry as in matchVIP.
+func matchVIPPort(m *flow.Match, proto uint8, port uint16, origTuple bool) {
+	exact(m, flow.FieldIPProto, uint64(proto))
+	if origTuple {
+		m.SetUint(flow.FieldReg(2), uint64(port), 0xffff)
+	} else {
+		exact(m, flow.FieldCTNwProto, uint64(proto))
+		exact(m, flow.FieldCTTpDst, uint64(port))
 	}
 }
 

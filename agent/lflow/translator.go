@@ -2,6 +2,7 @@ package lflow
 
 import (
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
 
@@ -681,20 +682,10 @@ func (t *Translator) DeleteMulticastGroup(datapath, name string) {
 // SetTemplateVars replaces this chassis' template variables and recomputes
 // the flows that use a variable whose value changed.
 func (t *Translator) SetTemplateVars(vars map[string]string) {
-	var keys []depKey
-	for k, v := range vars {
-		if old, ok := t.tmplVars[k]; !ok || old != v {
-			keys = append(keys, depKey{depTemplate, k})
-		}
-	}
-	for k := range t.tmplVars {
-		if _, ok := vars[k]; !ok {
-			keys = append(keys, depKey{depTemplate, k})
-		}
-	}
-	t.tmplVars = map[string]string{}
-	for k, v := range vars {
-		t.tmplVars[k] = v
+	keys := changedKeys(depTemplate, t.tmplVars, vars)
+	t.tmplVars = maps.Clone(vars)
+	if t.tmplVars == nil {
+		t.tmplVars = map[string]string{}
 	}
 	t.reprocess(keys...)
 	if len(keys) > 0 {
@@ -709,22 +700,29 @@ func (t *Translator) SetTemplateVars(vars map[string]string) {
 // SetChassisTunnels replaces the chassis → tunnel OpenFlow port map and
 // recomputes the flows (fwd_group with liveness) whose tunnel changed.
 func (t *Translator) SetChassisTunnels(tunnels map[string]uint32) {
-	var keys []depKey
-	for k, v := range tunnels {
-		if old, ok := t.tunnels[k]; !ok || old != v {
-			keys = append(keys, depKey{depTunnel, k})
-		}
-	}
-	for k := range t.tunnels {
-		if _, ok := tunnels[k]; !ok {
-			keys = append(keys, depKey{depTunnel, k})
-		}
-	}
-	t.tunnels = map[string]uint32{}
-	for k, v := range tunnels {
-		t.tunnels[k] = v
+	keys := changedKeys(depTunnel, t.tunnels, tunnels)
+	t.tunnels = maps.Clone(tunnels)
+	if t.tunnels == nil {
+		t.tunnels = map[string]uint32{}
 	}
 	t.reprocess(keys...)
+}
+
+// changedKeys are the dependencies of kind on the keys whose value differs
+// between before and after (added, changed or removed).
+func changedKeys[V comparable](kind depKind, before, after map[string]V) []depKey {
+	var keys []depKey
+	for k, v := range after {
+		if old, ok := before[k]; !ok || old != v {
+			keys = append(keys, depKey{kind, k})
+		}
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			keys = append(keys, depKey{kind, k})
+		}
+	}
+	return keys
 }
 
 // PutMeterRow adds or replaces a Southbound Meter row; a meter in use is
