@@ -26,8 +26,7 @@ go test -count=1 -p 2 -timeout 45m -tags integration "$@" ./...
 
 echo "== e2e with chassisd as the agent"
 # The e2e tests above ran with the reference ovn-controller. Run them again
-# with chassisd, except those that need what chassisd does not do yet:
-# controller-handled packets (DHCP replies, router ARP/MAC_Binding) and BFD
+# with chassisd, except those that need what chassisd does not do yet: BFD
 # for gateway failover.
 CHASSISD_E2E_AGENT=chassisd go test -count=1 -timeout 20m \
-	-skip 'TestDHCP|TestGatewayFailover|TestFloatingIPAndSNAT' ./e2e/
+	-skip 'TestGatewayFailover' ./e2e/

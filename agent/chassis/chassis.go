@@ -23,8 +23,10 @@ var Features = []string{
 	"port-up-notif",      // Port_Binding.up is set once the port's flows are installed
 	"ct-no-masked-label", // ct_mark.blocked / ct_mark.natted are compiled (OVN 24.03 symbol table)
 	"ovn-ct-lb-related",  // ct_lb_mark and its related-traffic flows are encoded
-	// mac-binding-timestamp waits for the controller-handled put_arp/put_nd,
-	// which chassisd does not implement yet.
+	// MAC_Binding rows learned by put_arp/put_nd carry the write time
+	// (agent/pinctrl). Refreshing the timestamp of bindings in use (for
+	// mac_binding_age_threshold aging) is not done yet.
+	"mac-binding-timestamp",
 }
 
 // preservedKeys are other_config keys written by others (ovn-controller
