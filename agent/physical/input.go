@@ -1,5 +1,7 @@
 package physical
 
+import "github.com/chassisd/chassisd/tunnel"
+
 // Input is everything Compute needs, as ovn-controller sees it after one
 // run of its engine. All names are SB names (Chassis.name, logical_port).
 type Input struct {
@@ -108,11 +110,9 @@ type PortBinding struct {
 }
 
 // HAChassis is one member of an HA_Chassis_Group; Chassis is "" when the
-// member's chassis reference no longer resolves.
-type HAChassis struct {
-	Chassis  string
-	Priority int
-}
+// member's chassis reference no longer resolves. It is tunnel's, whose
+// HAGroupIsActive decides which member is active.
+type HAChassis = tunnel.HAChassis
 
 // MulticastGroup is one Multicast_Group row; Ports are the member logical
 // port names, in any order (the actions follow the members' UUID order, as

@@ -3,7 +3,7 @@ package physical
 // Distributed gateway ports (chassisredirect) and HA chassis groups.
 
 import (
-	"sort"
+	"github.com/chassisd/chassisd/tunnel"
 )
 
 // localRedirect handles a chassisredirect port active here: output to it
@@ -61,69 +61,18 @@ func (c *computer) remoteRedirectBridged(pb *PortBinding, ld *localDatapath) {
 
 // haGroupActive is ha_chassis_group_is_active() for this chassis.
 func (c *computer) haGroupActive(pb *PortBinding) bool {
-	ms := pb.HAChassis
-	switch len(ms) {
-	case 0:
-		return false
-	case 1:
-		return ms[0].Chassis == c.in.Chassis
+	g := tunnel.HAChassisGroup{Members: pb.HAChassis}
+	for _, ref := range pb.HARefChassis {
+		g.RefChassis = append(g.RefChassis, tunnel.RefChassis{Name: ref})
 	}
-	// This chassis is the only member whose chassis still exists.
-	var alive int
-	here := false
-	for _, m := range ms {
-		if m.Chassis != "" {
-			alive++
-			here = here || m.Chassis == c.in.Chassis
-		}
-	}
-	if here && alive == 1 {
-		return true
-	}
-	if len(c.active) == 0 {
-		// No BFD session up: this chassis is cut off.
-		return false
-	}
-	// Among this chassis and the members reachable over BFD, the one with
-	// the highest priority is active.
-	var candidates []HAChassis
-	for _, m := range ms {
-		if m.Chassis != "" && (m.Chassis == c.in.Chassis || c.active[m.Chassis]) {
-			candidates = append(candidates, m)
-		}
-	}
-	if len(candidates) == 0 {
-		return false
-	}
-	if len(candidates) == 1 && candidates[0].Chassis == c.in.Chassis {
-		// Alone: only if some chassis using the group still reaches us.
-		for _, ref := range pb.HARefChassis {
-			if c.active[ref] {
-				return true
-			}
-		}
-		return false
-	}
-	return orderedHA(candidates)[0].Chassis == c.in.Chassis
+	return tunnel.HAGroupIsActive(g, c.active, c.in.Chassis)
 }
 
 // orderedHA is get_ordered_ha_chassis_list() without BFD filtering: the
 // members whose chassis exists, by priority (highest first), ties by name
 // in descending order.
 func orderedHA(members []HAChassis) []HAChassis {
-	var out []HAChassis
-	for _, m := range members {
-		if m.Chassis != "" {
-			out = append(out, m)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Priority != out[j].Priority {
-			return out[i].Priority > out[j].Priority
-		}
-		return out[i].Chassis > out[j].Chassis
-	})
-	return out
+	return tunnel.OrderedHAChassis(tunnel.HAChassisGroup{Members: members}, nil, "")
 }
 
 // chassisResident is lport_is_chassis_resident().
