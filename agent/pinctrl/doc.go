@@ -8,8 +8,10 @@
 // (learned MAC bindings) are queued here, bounded, and the agent's main loop
 // takes them with TakeMACBindings and writes them.
 //
-// Handled opcodes: PUT_ARP and PUT_ND (MAC learning), ARP and ND_NS (next-hop
-// resolution requests), ICMP / ICMP4_ERROR / ICMP6_ERROR, TCP_RESET and
-// PUT_DHCP_OPTS (DHCPv4 server). The packet composition and parsing is pure
-// and lives in packet.go and dhcp.go.
+// Handled opcodes: PUT_ARP and PUT_ND (MAC learning); ARP and ND_NS
+// (next-hop resolution requests); ND_NA and ND_NA_ROUTER (neighbour
+// advertisements); ICMP, ICMP4_ERROR, ICMP6_ERROR and the frag-MTU
+// opcodes; TCP_RESET; PUT_DHCP_OPTS (DHCPv4 server). Other paused opcodes
+// are resumed unchanged (result bit 0). Packet composition and parsing are
+// pure and live in packet.go and dhcp.go.
 package pinctrl

@@ -223,6 +223,41 @@ func composeNeighborSolicit(pkt []byte) ([]byte, error) {
 	return append(b, icmp...), nil
 }
 
+// composeNeighborAdvert builds the NA OVN's nd_na{}/nd_na_router{} actions
+// start from, answering the NS (or NA) in pkt: from the NS's destination MAC
+// and target address back to its source, Solicited|Override (and Router)
+// flags, the target link-layer option carrying the NS's destination MAC
+// (the nested actions then set the real MAC).
+func composeNeighborAdvert(pkt []byte, router bool) ([]byte, error) {
+	f, err := parseFrame(pkt)
+	if err != nil || f.etherType != ethTypeIPv6 {
+		return nil, errNotParsable
+	}
+	ip, err := parseIPv6(f.payload)
+	if err != nil || ip.next != protoICMPv6 || len(f.payload) < ipv6HeaderLen+24 {
+		return nil, errNotParsable
+	}
+	nd := f.payload[ipv6HeaderLen:]
+	if nd[0] != 135 && nd[0] != 136 {
+		return nil, errNotParsable
+	}
+	var target [16]byte
+	copy(target[:], nd[8:24])
+	flags := byte(0x60) // Solicited, Override
+	if router {
+		flags |= 0x80
+	}
+	icmp := make([]byte, 0, 32)
+	icmp = append(icmp, 136, 0, 0, 0, flags, 0, 0, 0)
+	icmp = append(icmp, target[:]...)
+	icmp = append(icmp, 2, 1)
+	icmp = append(icmp, f.dst[:]...)
+	binary.BigEndian.PutUint16(icmp[2:], checksum(ipv6PseudoSum(target, ip.src, len(icmp), protoICMPv6), icmp))
+	b := appendL2(make([]byte, 0, 96), f.src, f.dst, false, 0, ethTypeIPv6)
+	b = appendIPv6Header(b, target, ip.src, protoICMPv6, 255, len(icmp))
+	return append(b, icmp...), nil
+}
+
 // Limits of the quoted original packet in ICMP errors (RFC 1812 / 4443).
 const (
 	icmp4MaxFrame = 576

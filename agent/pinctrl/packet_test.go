@@ -24,6 +24,8 @@ const (
 	udp6Frame = "333300000001 fa163e000005 86dd 60000000000c1140" +
 		"20010db8000000000000000000000005 20010db8000000010000000000000009" +
 		"30390035000c000061626364"
+	nsFrame = "3333ff000009 fa163e000005 86dd 6000000000203aff fe80000000000000f8163efffe000005" +
+		"ff0200000000000000000001ff000009 8700e01900000000 20010db8000000010000000000000009 0101fa163e000005"
 	synFrame = "fa163e000101 fa163e000005 0800 4500002800014000400666cb0a0000050a000001" +
 		"8000005000001000000000005002ffff00000000"
 )
@@ -45,6 +47,10 @@ func TestComposers(t *testing.T) {
 		{"neighbor solicitation", composeNeighborSolicit, udp6Frame,
 			"3333ff000009 fa163e000005 86dd 6000000000203aff fe80000000000000f8163efffe000005" +
 				"ff0200000000000000000001ff000009 8700e01900000000 20010db8000000010000000000000009 0101fa163e000005"},
+		{"neighbor advertisement (router)", func(b []byte) ([]byte, error) { return composeNeighborAdvert(b, true) },
+			nsFrame,
+			"fa163e000005 3333ff000009 86dd 6000000000203aff 20010db8000000010000000000000009" +
+				"fe80000000000000f8163efffe000005 8800d442e0000000 20010db8000000010000000000000009 02013333ff000009"},
 		{"icmp6 port unreachable", func(b []byte) ([]byte, error) { return composeICMP(b, true) }, udp6Frame,
 			"333300000001 fa163e000005 86dd 60000000003c3aff 20010db8000000000000000000000005" +
 				"20010db8000000010000000000000009 0104e0f500000000" +
@@ -90,6 +96,9 @@ func TestComposersRejectWrongInput(t *testing.T) {
 	}
 	if _, err := composeICMP(arp, false); err == nil {
 		t.Error("icmp{} accepted an ARP packet")
+	}
+	if _, err := composeNeighborAdvert(mustHex(t, udp6Frame), false); err == nil {
+		t.Error("nd_na{} accepted a packet that is not ND")
 	}
 	if _, err := composeTCPReset(mustHex(t, echoFrame)); err == nil {
 		t.Error("tcp_reset{} accepted ICMP")

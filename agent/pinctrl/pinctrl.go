@@ -193,6 +193,9 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 		return p.packetOut(r, pin, md, ud, composeARPRequest)
 	case actions.OpNDNS:
 		return p.packetOut(r, pin, md, ud, composeNeighborSolicit)
+	case actions.OpNDNA, actions.OpNDNARouter:
+		router := ud.Op == actions.OpNDNARouter
+		return p.packetOut(r, pin, md, ud, func(b []byte) ([]byte, error) { return composeNeighborAdvert(b, router) })
 	case actions.OpICMP:
 		return p.packetOut(r, pin, md, ud, func(b []byte) ([]byte, error) { return composeICMP(b, true) })
 	case actions.OpICMP4Error, actions.OpICMP6Error:
