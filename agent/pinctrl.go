@@ -3,7 +3,10 @@ package agent
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ovn-org/libovsdb/client"
@@ -54,41 +57,78 @@ func (a *Agent) stopPinctrl() {
 }
 
 // applyPinctrl writes pinctrl's learned MAC bindings to the Southbound
-// MAC_Binding table: a new (logical_port, ip) is inserted, a changed MAC is
-// updated, and timestamp is set whenever mac is written.
+// MAC_Binding table and releases the packets that waited for a next hop
+// whose binding is now known.
 func (a *Agent) applyPinctrl(ctx context.Context, sbCl client.Client) error {
 	if a.pinctrl == nil {
 		return nil
 	}
-	learned := a.pinctrl.p.TakeMACBindings(time.Now())
-	if len(learned) == 0 {
+	now := time.Now()
+	learned := a.pinctrl.p.TakeMACBindings(now)
+	waiting := a.pinctrl.p.WaitingNeighbours(now)
+	if len(learned) == 0 && len(waiting) == 0 {
 		return nil
 	}
-	type portKey struct{ dp, port int64 }
-	wanted := map[portKey]bool{}
-	for _, b := range learned {
-		wanted[portKey{b.DatapathKey, b.PortKey}] = true
+	ports, err := portsByKey(ctx, sbCl)
+	if err != nil {
+		return err
 	}
+	writeErr := a.writeMACBindings(ctx, sbCl, ports, learned, now)
+	for _, n := range waiting {
+		pb := ports[portKey{n.DatapathKey, n.PortKey}]
+		if pb == nil {
+			continue
+		}
+		// A gateway router's next hop is learned on the router port, the
+		// packet waits on its chassisredirect port.
+		names := []string{pb.LogicalPort, strings.TrimPrefix(pb.LogicalPort, "cr-")}
+		ip := n.IP.String()
+		var found []sbdb.MACBinding
+		err := sbCl.WhereCache(func(m *sbdb.MACBinding) bool {
+			return m.IP == ip && slices.Contains(names, m.LogicalPort)
+		}).List(ctx, &found)
+		if err != nil {
+			return fmt.Errorf("read MAC_Binding: %w", err)
+		}
+		if len(found) == 0 {
+			continue
+		}
+		if mac, err := net.ParseMAC(found[0].MAC); err == nil {
+			a.pinctrl.p.Release(n, mac)
+		}
+	}
+	return writeErr
+}
+
+type portKey struct{ dp, port int64 }
+
+// portsByKey indexes the Port_Bindings by (datapath, port) tunnel keys, the
+// way the switch names them in metadata and reg14/reg15.
+func portsByKey(ctx context.Context, sbCl client.Client) (map[portKey]*sbdb.PortBinding, error) {
 	var dps []sbdb.DatapathBinding
 	if err := sbCl.List(ctx, &dps); err != nil {
-		return fmt.Errorf("read Datapath_Binding: %w", err)
+		return nil, fmt.Errorf("read Datapath_Binding: %w", err)
 	}
 	dpKey := map[string]int64{}
 	for _, d := range dps {
 		dpKey[d.UUID] = int64(d.TunnelKey)
 	}
 	var pbs []sbdb.PortBinding
-	err := sbCl.WhereCache(func(pb *sbdb.PortBinding) bool {
-		return wanted[portKey{dpKey[pb.Datapath], int64(pb.TunnelKey)}]
-	}).List(ctx, &pbs)
-	if err != nil {
-		return fmt.Errorf("read Port_Binding: %w", err)
+	if err := sbCl.List(ctx, &pbs); err != nil {
+		return nil, fmt.Errorf("read Port_Binding: %w", err)
 	}
-	ports := map[portKey]*sbdb.PortBinding{}
+	ports := make(map[portKey]*sbdb.PortBinding, len(pbs))
 	for i := range pbs {
 		ports[portKey{dpKey[pbs[i].Datapath], int64(pbs[i].TunnelKey)}] = &pbs[i]
 	}
-	now := int(time.Now().UnixMilli())
+	return ports, nil
+}
+
+// writeMACBindings inserts a new (logical_port, ip), updates a changed MAC,
+// and sets timestamp whenever mac is written.
+func (a *Agent) writeMACBindings(ctx context.Context, sbCl client.Client, ports map[portKey]*sbdb.PortBinding,
+	learned []pinctrl.MACBinding, now time.Time) error {
+	ts := int(now.UnixMilli())
 	var ops []ovsdb.Operation
 	for _, b := range learned {
 		pb := ports[portKey{b.DatapathKey, b.PortKey}]
@@ -108,10 +148,10 @@ func (a *Agent) applyPinctrl(ctx context.Context, sbCl client.Client) error {
 		switch {
 		case len(existing) == 0:
 			op, err = sbCl.Create(&sbdb.MACBinding{LogicalPort: pb.LogicalPort, IP: ip, MAC: mac,
-				Datapath: pb.Datapath, Timestamp: now})
+				Datapath: pb.Datapath, Timestamp: ts})
 		case existing[0].MAC != mac:
 			row := existing[0]
-			row.MAC, row.Timestamp = mac, now
+			row.MAC, row.Timestamp = mac, ts
 			op, err = sbCl.Where(&row).Update(&row, &row.MAC, &row.Timestamp)
 		}
 		if err != nil {

@@ -196,5 +196,24 @@ func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 		if err != nil {
 			t.Fatalf("no ARP request %x on vm2's port; it sent %x", want, seen)
 		}
+
+		// The answer is learned and the waiting echo request delivered.
+		reply := arpFrame(2, r2MAC, vm2MAC, ip4(10, 0, 1, 9), r2MAC, ip4(10, 0, 1, 1))
+		receive("tap-vm2", reply)
+		err = sandbox.Eventually(10*time.Second, func() (bool, error) {
+			for _, f := range pcapFrames(t, filepath.Join(dir, "vm2.pcap")) {
+				if len(f) >= 34 && bytes.Equal(f[:6], mustMAC(vm2MAC)) && bytes.Equal(f[6:12], mustMAC(r2MAC)) &&
+					f[12] == 0x08 && f[13] == 0x00 && bytes.Equal(f[30:34], ip4(10, 0, 1, 9)) {
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+		if err != nil {
+			t.Errorf("buffered echo request not delivered after the ARP reply: %v", err)
+		}
+		if mac := central.MustSbctl("--bare", "--columns=mac", "find", "MAC_Binding", "ip=10.0.1.9", "logical_port=lrp2"); mac != vm2MAC {
+			t.Errorf("MAC_Binding for 10.0.1.9 = %q, want %s", mac, vm2MAC)
+		}
 	})
 }

@@ -6,7 +6,9 @@
 //
 // It never touches the Southbound database: results that must reach it
 // (learned MAC bindings) are queued here, bounded, and the agent's main loop
-// takes them with TakeMACBindings and writes them.
+// takes them with TakeMACBindings and writes them. Likewise the packets
+// that triggered an ARP or ND_NS request wait here (WaitingNeighbours) until
+// the main loop finds their next hop's MAC_Binding and calls Release.
 //
 // Handled opcodes: PUT_ARP and PUT_ND (MAC learning); ARP and ND_NS
 // (next-hop resolution requests); ND_NA and ND_NA_ROUTER (neighbour

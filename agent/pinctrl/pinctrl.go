@@ -38,8 +38,10 @@ type Pinctrl struct {
 	opts   Options
 	log    *slog.Logger
 	macs   macQueue
+	buffer packetBuffer
 
 	mu     sync.Mutex
+	conn   sender          // the current connection, nil when down
 	warned map[string]bool // warnings logged once per kind
 }
 
@@ -105,6 +107,14 @@ func (p *Pinctrl) session(ctx context.Context) error {
 		return err
 	}
 	p.log.Info("pinctrl connected", "target", p.target)
+	p.mu.Lock()
+	p.conn = c
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.conn = nil
+		p.mu.Unlock()
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -183,16 +193,20 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 		ip, _, _ := md.GetUint(flow.FieldReg(0))
 		return r, p.learn(pin, md, netip.AddrFrom4(be32Bytes(uint32(ip))), now)
 	case actions.OpPutND:
-		v, _, ok := md.Get(flow.FieldXXReg(0))
-		var ip [16]byte
-		if ok {
-			copy(ip[:], v)
-		}
-		return r, p.learn(pin, md, netip.AddrFrom16(ip), now)
+		return r, p.learn(pin, md, xxreg0(md), now)
 	case actions.OpARP:
-		return p.packetOut(r, pin, md, ud, composeARPRequest)
+		r, err := p.packetOut(r, pin, md, ud, composeARPRequest)
+		if err == nil {
+			ip, _, _ := md.GetUint(flow.FieldReg(0))
+			p.bufferPacket(now, pin, md, netip.AddrFrom4(be32Bytes(uint32(ip))))
+		}
+		return r, err
 	case actions.OpNDNS:
-		return p.packetOut(r, pin, md, ud, composeNeighborSolicit)
+		r, err := p.packetOut(r, pin, md, ud, composeNeighborSolicit)
+		if err == nil {
+			p.bufferPacket(now, pin, md, xxreg0(md))
+		}
+		return r, err
 	case actions.OpNDNA, actions.OpNDNARouter:
 		router := ud.Op == actions.OpNDNARouter
 		return p.packetOut(r, pin, md, ud, func(b []byte) ([]byte, error) { return composeNeighborAdvert(b, router) })
@@ -222,6 +236,25 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 	default:
 		p.warnOnce("op-"+ud.Op.String(), "pinctrl: controller opcode not handled", "opcode", ud.Op.String())
 		return r, nil
+	}
+}
+
+// xxreg0 reads the IPv6 argument register of put_nd and nd_ns.
+func xxreg0(md flow.Match) netip.Addr {
+	var ip [16]byte
+	if v, _, ok := md.Get(flow.FieldXXReg(0)); ok {
+		copy(ip[:], v)
+	}
+	return netip.AddrFrom16(ip)
+}
+
+// bufferPacket keeps the packet that needed a next-hop resolution until
+// its MAC_Binding appears (keyed by datapath, logical outport and IP).
+func (p *Pinctrl) bufferPacket(now time.Time, pin *conn.PacketIn, md flow.Match, ip netip.Addr) {
+	dp, _, _ := md.GetUint(flow.FieldMetadata)
+	port, _, _ := md.GetUint(flow.FieldReg(15))
+	if !p.buffer.add(now, Neighbour{DatapathKey: int64(dp), PortKey: int64(port), IP: ip.Unmap()}, pin.Packet, md) {
+		p.warnOnce("buffer-full", "pinctrl: too many next hops being resolved, dropping packet")
 	}
 }
 
