@@ -1,9 +1,11 @@
 package lflow
 
 import (
+	"cmp"
+	"maps"
 	"net"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/chassisd/chassisd/agent/internal/ovshash"
@@ -104,23 +106,14 @@ func (t *Translator) recomputeExtra() {
 	for _, u := range sortedKeys(t.extra.lbs) {
 		t.considerLB(t.extra.lbs[u])
 	}
-	names := make([]string, 0, len(t.ports))
-	for n := range t.ports {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(t.ports) {
 		t.considerPortSec(t.ports[n])
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+// sortedKeys returns m's keys in order (deterministic iteration).
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	return slices.Sorted(maps.Keys(m))
 }
 
 // PutMACBinding adds or replaces a MAC_Binding or Static_MAC_Binding row.

@@ -3,7 +3,6 @@ package lflow
 import (
 	"encoding/binary"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -100,7 +99,7 @@ func buildMeter(id uint32, name string, rows map[string]Meter) (ofctrl.Meter, bo
 // Groups returns every group the current translation references.
 func (t *Translator) Groups() []ofctrl.Group {
 	var out []ofctrl.Group
-	for _, id := range sortedRefIDs(t.groupRefs) {
+	for _, id := range sortedKeys(t.groupRefs) {
 		if g, ok := t.group(id); ok {
 			out = append(out, g)
 		}
@@ -112,21 +111,12 @@ func (t *Translator) Groups() []ofctrl.Group {
 // install (named meters need their Southbound Meter row).
 func (t *Translator) Meters() []ofctrl.Meter {
 	var out []ofctrl.Meter
-	for _, id := range sortedRefIDs(t.meterRefs) {
+	for _, id := range sortedKeys(t.meterRefs) {
 		if m, ok := t.meter(id); ok {
 			out = append(out, m)
 		}
 	}
 	return out
-}
-
-func sortedRefIDs(m map[uint32]int) []uint32 {
-	ids := make([]uint32, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids
 }
 
 // MeterText formats m as `ovs-ofctl -O OpenFlow15 dump-meters` prints it,

@@ -104,7 +104,7 @@ func (t *Translator) Changes() Delta {
 		}
 	}
 	t.dirty = map[flowKey]dirtyEntry{}
-	for _, id := range sortedIDs(t.groupsDirty) {
+	for _, id := range sortedKeys(t.groupsDirty) {
 		if g, ok := t.group(id); ok {
 			d.PutGroups = append(d.PutGroups, g)
 		} else {
@@ -112,7 +112,7 @@ func (t *Translator) Changes() Delta {
 		}
 	}
 	t.groupsDirty = map[uint32]struct{}{}
-	for _, id := range sortedIDs(t.metersDirty) {
+	for _, id := range sortedKeys(t.metersDirty) {
 		if m, ok := t.meter(id); ok {
 			d.PutMeters = append(d.PutMeters, m)
 		} else {
@@ -121,15 +121,6 @@ func (t *Translator) Changes() Delta {
 	}
 	t.metersDirty = map[uint32]struct{}{}
 	return d
-}
-
-func sortedIDs(m map[uint32]struct{}) []uint32 {
-	ids := make([]uint32, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids
 }
 
 // FlowText formats f as `ovs-ofctl -O OpenFlow15 dump-flows --no-stats`
