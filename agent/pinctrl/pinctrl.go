@@ -75,11 +75,16 @@ func (p *Pinctrl) TakeMACBindings(now time.Time) []MACBinding {
 // cancelled; it returns nil then.
 func (p *Pinctrl) Run(ctx context.Context) error {
 	for {
-		err := p.session(ctx)
+		connected, err := p.session(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		p.log.Warn("pinctrl connection lost, reconnecting", "target", p.target, "err", err)
+		if connected {
+			p.log.Warn("pinctrl connection lost, reconnecting", "target", p.target, "err", err)
+		} else {
+			// Usual while ovs-vswitchd creates the bridge.
+			p.log.Debug("pinctrl cannot connect, retrying", "target", p.target, "err", err)
+		}
 		t := time.NewTimer(p.opts.RetryInterval)
 		select {
 		case <-ctx.Done():
@@ -90,21 +95,22 @@ func (p *Pinctrl) Run(ctx context.Context) error {
 	}
 }
 
-// session runs one connection to its end.
-func (p *Pinctrl) session(ctx context.Context) error {
+// session runs one connection to its end; connected tells whether the
+// switch accepted it.
+func (p *Pinctrl) session(ctx context.Context) (connected bool, err error) {
 	c, err := conn.Dial(ctx, p.target, conn.WithAsyncBuffer(1024), conn.WithLogger(p.log),
 		conn.WithProbeInterval(10*time.Second))
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer c.Close()
 	if err := c.SetPacketInFormat(ctx, conn.PacketInFormatNXT2); err != nil {
-		return err
+		return true, err
 	}
 	// Service connections (the .mgmt socket) get no packet-ins until they
 	// ask for them with a non-zero miss_send_len.
 	if err := c.SetConfig(ctx, conn.ConfigFragNormal, 0xffff); err != nil {
-		return err
+		return true, err
 	}
 	p.log.Info("pinctrl connected", "target", p.target)
 	p.mu.Lock()
@@ -118,10 +124,10 @@ func (p *Pinctrl) session(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return true, nil
 		case m, ok := <-c.Async():
 			if !ok {
-				return fmt.Errorf("pinctrl: %w", c.Err())
+				return true, fmt.Errorf("pinctrl: %w", c.Err())
 			}
 			if v, st, isNX := m.Experimenter(); !isNX || v != conn.NiciraVendor || st != conn.NXTPacketIn2 {
 				continue
@@ -133,7 +139,7 @@ func (p *Pinctrl) session(ctx context.Context) error {
 			}
 			if err := p.answer(c, pin, time.Now()); err != nil {
 				if errors.Is(err, conn.ErrClosed) {
-					return err
+					return true, err
 				}
 				p.log.Debug("pinctrl: packet-in not answered", "err", err)
 			}

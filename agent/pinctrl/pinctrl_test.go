@@ -2,6 +2,7 @@ package pinctrl
 
 import (
 	"bytes"
+	"context"
 	"net/netip"
 	"testing"
 	"time"
@@ -187,5 +188,16 @@ func TestUnhandledPausedOpcodeIsResumed(t *testing.T) {
 	pin.Continuation = nil
 	if r, _ := p.process(pin, time.Now()); r.resume != nil || r.packetOut != nil {
 		t.Errorf("table-miss packet-in answered: %+v", r)
+	}
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	p := New("unix:"+t.TempDir()+"/br-int.mgmt", Options{RetryInterval: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run returned %v after cancel, want nil", err)
 	}
 }
