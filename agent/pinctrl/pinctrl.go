@@ -236,6 +236,11 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 			return r, fmt.Errorf("put_dhcp_opts without continuation")
 		}
 		return p.dhcpv4(r, pin, md, ud)
+	case actions.OpPutDHCPv6Opts:
+		if r.resume == nil {
+			return r, fmt.Errorf("put_dhcpv6_opts without continuation")
+		}
+		return p.dhcpv6(r, pin, md, ud)
 	case actions.OpLog:
 		p.log.Debug("acl log", "userdata", fmt.Sprintf("%x", ud.Payload))
 		return r, nil
