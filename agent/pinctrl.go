@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -66,14 +67,15 @@ func (a *Agent) applyPinctrl(ctx context.Context, sbCl client.Client) error {
 	now := time.Now()
 	learned := a.pinctrl.p.TakeMACBindings(now)
 	waiting := a.pinctrl.p.WaitingNeighbours(now)
-	if len(learned) == 0 && len(waiting) == 0 {
+	fdb := a.pinctrl.p.TakeFDBEntries()
+	if len(learned) == 0 && len(waiting) == 0 && len(fdb) == 0 {
 		return nil
 	}
 	ports, err := portsByKey(ctx, sbCl)
 	if err != nil {
 		return err
 	}
-	writeErr := a.writeMACBindings(ctx, sbCl, ports, learned, now)
+	writeErr := errors.Join(a.writeMACBindings(ctx, sbCl, ports, learned, now), writeFDB(ctx, sbCl, fdb))
 	for _, n := range waiting {
 		pb := ports[portKey{n.DatapathKey, n.PortKey}]
 		if pb == nil {
@@ -161,6 +163,38 @@ func (a *Agent) writeMACBindings(ctx context.Context, sbCl client.Client, ports 
 	}
 	if _, err := db.Transact(ctx, sbCl, ops...); err != nil {
 		return fmt.Errorf("write MAC_Binding: %w", err)
+	}
+	return nil
+}
+
+// writeFDB inserts the learned (datapath, MAC) or moves it to its new port.
+func writeFDB(ctx context.Context, sbCl client.Client, learned []pinctrl.FDBEntry) error {
+	var ops []ovsdb.Operation
+	for _, e := range learned {
+		mac := e.MAC.String()
+		var existing []sbdb.FDB
+		err := sbCl.WhereCache(func(f *sbdb.FDB) bool {
+			return int64(f.DpKey) == e.DatapathKey && f.MAC == mac
+		}).List(ctx, &existing)
+		if err != nil {
+			return fmt.Errorf("read FDB: %w", err)
+		}
+		var op []ovsdb.Operation
+		switch {
+		case len(existing) == 0:
+			op, err = sbCl.Create(&sbdb.FDB{DpKey: int(e.DatapathKey), MAC: mac, PortKey: int(e.PortKey)})
+		case int64(existing[0].PortKey) != e.PortKey:
+			row := existing[0]
+			row.PortKey = int(e.PortKey)
+			op, err = sbCl.Where(&row).Update(&row, &row.PortKey)
+		}
+		if err != nil {
+			return fmt.Errorf("FDB %d %s: %w", e.DatapathKey, mac, err)
+		}
+		ops = append(ops, op...)
+	}
+	if _, err := db.Transact(ctx, sbCl, ops...); err != nil {
+		return fmt.Errorf("write FDB: %w", err)
 	}
 	return nil
 }

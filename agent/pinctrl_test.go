@@ -86,9 +86,10 @@ func pcapFrames(t *testing.T, path string) [][]byte {
 }
 
 // TestPinctrlLearnsAndResolvesNeighbours: a router learns a VM's MAC from a
-// real ARP reply through put_arp (MAC_Binding row with a timestamp), and
-// resolves a next hop no port declares with an ARP request (arp{} action) sent out
-// of the right port.
+// real ARP reply through put_arp (MAC_Binding row with a timestamp);
+// resolves a next hop no port declares with an ARP request (arp{} action)
+// out of the right port and delivers the waiting packet once the reply is
+// learned; a switch learns the MAC of a port with unknown addresses (FDB).
 func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
 	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
@@ -106,6 +107,7 @@ func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 	central.MustNbctl("ls-add", "net1", "--", "ls-add", "net2",
 		"--", "lsp-add", "net1", "vm1", "--", "lsp-set-addresses", "vm1", vm1MAC+" 10.0.0.5",
 		"--", "lsp-add", "net2", "vm2", "--", "lsp-set-addresses", "vm2", vm2MAC+" 10.0.1.7",
+		"--", "lsp-add", "net1", "vm3", "--", "lsp-set-addresses", "vm3", "unknown",
 		"--", "lr-add", "r1",
 		"--", "lrp-add", "r1", "lrp1", r1MAC, "10.0.0.1/24",
 		"--", "lrp-add", "r1", "lrp2", r2MAC, "10.0.1.1/24",
@@ -117,7 +119,7 @@ func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for _, vm := range []string{"vm1", "vm2"} {
+	for _, vm := range []string{"vm1", "vm2", "vm3"} {
 		ch.MustVsctl("add-port", "br-int", "tap-"+vm, "--", "set", "Interface", "tap-"+vm, "type=dummy",
 			"external_ids:iface-id="+vm, "options:tx_pcap="+filepath.Join(dir, vm+".pcap"))
 		if err := central.WaitPortUp(vm, "hv1"); err != nil {
@@ -214,6 +216,26 @@ func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 		}
 		if mac := central.MustSbctl("--bare", "--columns=mac", "find", "MAC_Binding", "ip=10.0.1.9", "logical_port=lrp2"); mac != vm2MAC {
 			t.Errorf("MAC_Binding for 10.0.1.9 = %q, want %s", mac, vm2MAC)
+		}
+	})
+
+	t.Run("put_fdb on a port with unknown addresses", func(t *testing.T) {
+		const mac = "fa:16:3e:00:00:33"
+		frame := arpFrame(1, "ff:ff:ff:ff:ff:ff", mac, ip4(10, 0, 0, 33), "00:00:00:00:00:00", ip4(10, 0, 0, 1))
+		var row string
+		err := sandbox.Eventually(10*time.Second, func() (bool, error) {
+			receive("tap-vm3", frame)
+			var err error
+			row, err = central.Sbctl("--bare", "--columns=dp_key,port_key", "find", "FDB", `mac="`+mac+`"`)
+			return row != "", err
+		})
+		if err != nil {
+			t.Fatalf("no FDB row for %s: %v", mac, err)
+		}
+		want := central.MustSbctl("--bare", "--columns=tunnel_key", "find", "Datapath_Binding", "external_ids:name=net1") + "\n" +
+			central.MustSbctl("--bare", "--columns=tunnel_key", "find", "Port_Binding", "logical_port=vm3")
+		if strings.Join(strings.Fields(row), "\n") != want {
+			t.Errorf("FDB dp_key/port_key %q, want net1's and vm3's keys %q", row, want)
 		}
 	})
 }

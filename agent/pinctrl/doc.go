@@ -5,13 +5,14 @@
 // NXT_RESUME.
 //
 // It never touches the Southbound database: results that must reach it
-// (learned MAC bindings) are queued here, bounded, and the agent's main loop
-// takes them with TakeMACBindings and writes them. Likewise the packets
-// that triggered an ARP or ND_NS request wait here (WaitingNeighbours) until
-// the main loop finds their next hop's MAC_Binding and calls Release.
+// (learned MAC bindings and FDB entries) are queued here, bounded, and the
+// agent's main loop takes them with TakeMACBindings and TakeFDBEntries and
+// writes them. Likewise the packets that triggered an ARP or ND_NS request
+// wait here (WaitingNeighbours) until the main loop finds their next hop's
+// MAC_Binding and calls Release.
 //
-// Handled opcodes: PUT_ARP and PUT_ND (MAC learning); ARP and ND_NS
-// (next-hop resolution requests); ND_NA and ND_NA_ROUTER (neighbour
+// Handled opcodes: PUT_ARP and PUT_ND (MAC learning); PUT_FDB; ARP and
+// ND_NS (next-hop resolution requests); ND_NA and ND_NA_ROUTER (neighbour
 // advertisements); ICMP, ICMP4_ERROR, ICMP6_ERROR and the frag-MTU
 // opcodes; TCP_RESET; PUT_DHCP_OPTS and PUT_DHCPV6_OPTS (DHCP servers).
 // Other paused opcodes are resumed unchanged (result bit 0). Packet

@@ -39,6 +39,7 @@ type Pinctrl struct {
 	log    *slog.Logger
 	macs   macQueue
 	buffer packetBuffer
+	fdb    fdbQueue
 
 	mu     sync.Mutex
 	conn   sender          // the current connection, nil when down
@@ -200,6 +201,19 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 		return r, p.learn(pin, md, netip.AddrFrom4(be32Bytes(uint32(ip))), now)
 	case actions.OpPutND:
 		return r, p.learn(pin, md, xxreg0(md), now)
+	case actions.OpPutFDB:
+		f, err := parseFrame(pin.Packet)
+		if err != nil {
+			return r, err
+		}
+		dp, _, _ := md.GetUint(flow.FieldMetadata)
+		port, _, _ := md.GetUint(flow.FieldReg(14))
+		if p.fdb.add(int64(dp), int64(port), f.src) {
+			p.opts.Notify()
+		} else {
+			p.warnOnce("fdb-overflow", "pinctrl: too many pending FDB entries, dropping")
+		}
+		return r, nil
 	case actions.OpARP:
 		r, err := p.packetOut(r, pin, md, ud, composeARPRequest)
 		if err == nil {

@@ -201,3 +201,19 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Errorf("Run returned %v after cancel, want nil", err)
 	}
 }
+
+func TestPutFDBQueuesEntry(t *testing.T) {
+	p, notified := newTestPinctrl()
+	pkt := mustHex(t, echoFrame)
+	pin := &conn.PacketIn{Packet: pkt, Reason: reasonAction, Metadata: mustHex(t, pinMetadata), Userdata: mustHex(t, "0000001900000000")}
+	if _, err := p.process(pin, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got := p.TakeFDBEntries()
+	if len(got) != 1 || got[0].DatapathKey != 3 || got[0].PortKey != 2 || got[0].MAC.String() != "fa:16:3e:00:00:05" || *notified != 1 {
+		t.Errorf("FDB entries %+v (notified %d), want dp 3 port 2 fa:16:3e:00:00:05", got, *notified)
+	}
+	if len(p.TakeFDBEntries()) != 0 {
+		t.Error("taken FDB entry returned again")
+	}
+}
