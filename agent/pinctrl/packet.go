@@ -369,6 +369,74 @@ func composeTCPReset(pkt []byte) ([]byte, error) {
 	return nil, errNotParsable
 }
 
+// composeReject builds the answer of OVN's reject{} action: a TCP RST for
+// TCP, an ICMP unreachable otherwise, already addressed back to the sender
+// (L2 and L3 addresses swapped). It never answers a TCP RST or an ICMP
+// destination unreachable, so two rejecting peers cannot loop.
+func composeReject(pkt []byte) ([]byte, error) {
+	f, err := parseFrame(pkt)
+	if err != nil {
+		return nil, err
+	}
+	var proto uint8
+	var l4 []byte
+	switch f.etherType {
+	case ethTypeIPv4:
+		ip, err := parseIPv4(f.payload)
+		if err != nil {
+			return nil, err
+		}
+		proto, l4 = ip.proto, f.payload[ip.ihl:ip.total]
+	case ethTypeIPv6:
+		ip, err := parseIPv6(f.payload)
+		if err != nil {
+			return nil, err
+		}
+		proto, l4 = ip.next, f.payload[ipv6HeaderLen:]
+	default:
+		return nil, errNotParsable
+	}
+	var out []byte
+	switch {
+	case proto == protoTCP && len(l4) >= 14 && l4[13]&0x04 != 0,
+		proto == protoICMP && len(l4) >= 1 && l4[0] == 3,
+		proto == protoICMPv6 && len(l4) >= 1 && l4[0] == 1:
+		return nil, errNotParsable
+	case proto == protoTCP:
+		out, err = composeTCPReset(pkt)
+	default:
+		out, err = composeICMP(pkt, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	swapAddresses(out)
+	return out, nil
+}
+
+// swapAddresses swaps the Ethernet and IP source and destination of a
+// composed frame in place; no checksum changes, since every checksum over
+// them sums both.
+func swapAddresses(b []byte) {
+	for i := 0; i < 6; i++ {
+		b[i], b[6+i] = b[6+i], b[i]
+	}
+	l3 := ethHeaderLen
+	if binary.BigEndian.Uint16(b[12:]) == ethTypeVLAN {
+		l3 += 4
+	}
+	switch binary.BigEndian.Uint16(b[l3-2:]) {
+	case ethTypeIPv4:
+		for i := 0; i < 4; i++ {
+			b[l3+12+i], b[l3+16+i] = b[l3+16+i], b[l3+12+i]
+		}
+	case ethTypeIPv6:
+		for i := 0; i < 16; i++ {
+			b[l3+8+i], b[l3+24+i] = b[l3+24+i], b[l3+8+i]
+		}
+	}
+}
+
 // addrFrom16 turns a 16-byte register value into an address: IPv4-mapped
 // values become IPv4.
 func addrFrom16(b [16]byte) netip.Addr { return netip.AddrFrom16(b).Unmap() }

@@ -126,3 +126,41 @@ func TestSetFragMTU(t *testing.T) {
 		t.Error("ICMP checksum not fixed")
 	}
 }
+
+func TestComposeReject(t *testing.T) {
+	// TCP: RST|ACK already addressed back to the sender.
+	got, err := composeReject(mustHex(t, synFrame))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mustHex(t, "fa163e000005 fa163e000101 0800 45000028000000003f0667cb0a0000010a000005"+
+		"00508000 00000000 00001001 50140000 0b7a0000")
+	if !bytes.Equal(got, want) {
+		t.Errorf("tcp: got  %x\nwant %x", got, want)
+	}
+	// UDP over IPv6: port unreachable back to the sender.
+	got, err = composeReject(mustHex(t, udp6Frame))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got[:12], mustHex(t, "fa163e000005 333300000001")) || got[54] != 1 || got[55] != 4 ||
+		!bytes.Equal(got[22:38], mustHex(t, "20010db8000000010000000000000009")) {
+		t.Errorf("udp6: %x", got)
+	}
+	var src, dst [16]byte
+	copy(src[:], got[22:38])
+	copy(dst[:], got[38:54])
+	if checksum(ipv6PseudoSum(src, dst, len(got)-54, protoICMPv6), got[54:]) != 0 {
+		t.Error("udp6: ICMPv6 checksum wrong after the swap")
+	}
+	// Never answer a reset or an unreachable.
+	rst := mustHex(t, synFrame)
+	rst[14+20+13] = 0x04
+	if _, err := composeReject(rst); err == nil {
+		t.Error("reject answered a TCP RST")
+	}
+	icmp, _ := composeICMP(mustHex(t, echoFrame), false)
+	if _, err := composeReject(icmp); err == nil {
+		t.Error("reject answered an ICMP unreachable")
+	}
+}

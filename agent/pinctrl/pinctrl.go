@@ -236,6 +236,8 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 		return p.packetOut(r, pin, md, ud, func(b []byte) ([]byte, error) { return composeICMP(b, false) })
 	case actions.OpTCPReset:
 		return p.packetOut(r, pin, md, ud, composeTCPReset)
+	case actions.OpReject:
+		return p.packetOut(r, pin, md, ud, composeReject)
 	case actions.OpPutICMP4FragMTU, actions.OpPutICMP6FragMTU:
 		if r.resume != nil {
 			if pkt, err := setFragMTU(pin.Packet, ud.Payload); err == nil {
@@ -256,7 +258,7 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 		}
 		return p.dhcpv6(r, pin, md, ud)
 	case actions.OpLog:
-		p.log.Debug("acl log", "userdata", fmt.Sprintf("%x", ud.Payload))
+		p.logACL(pin, ud.Payload)
 		return r, nil
 	default:
 		p.warnOnce("op-"+ud.Op.String(), "pinctrl: controller opcode not handled", "opcode", ud.Op.String())
@@ -364,6 +366,52 @@ func setFragMTU(pkt []byte, arg []byte) ([]byte, error) {
 		return nil, errNotParsable
 	}
 	return out, nil
+}
+
+// logACL prints the log line of an ACL with log=true: its name, verdict,
+// severity, direction and a packet summary.
+func (p *Pinctrl) logACL(pin *conn.PacketIn, args []byte) {
+	if len(args) < 2 {
+		return
+	}
+	verdicts := map[byte]string{0: "allow", 1: "drop", 2: "reject"}
+	severities := map[byte]slog.Level{1: slog.LevelError, 4: slog.LevelWarn, 5: slog.LevelInfo, 6: slog.LevelInfo, 7: slog.LevelDebug}
+	verdict, ok := verdicts[args[0]]
+	if !ok {
+		verdict = "unknown"
+	}
+	level, ok := severities[args[1]]
+	if !ok {
+		level = slog.LevelInfo
+	}
+	direction := "to-lport"
+	if pin.TableID < actions.TableLogEgress {
+		direction = "from-lport"
+	}
+	p.log.Log(context.Background(), level, "acl_log", "name", string(args[2:]), "verdict", verdict,
+		"direction", direction, "packet", summarize(pin.Packet))
+}
+
+// summarize describes a frame in one short line.
+func summarize(pkt []byte) string {
+	f, err := parseFrame(pkt)
+	if err != nil {
+		return "unparsable"
+	}
+	s := fmt.Sprintf("dl_src=%x,dl_dst=%x", f.src, f.dst)
+	switch f.etherType {
+	case ethTypeIPv4:
+		if ip, err := parseIPv4(f.payload); err == nil {
+			s += fmt.Sprintf(",nw_src=%s,nw_dst=%s,nw_proto=%d", netip.AddrFrom4(ip.src), netip.AddrFrom4(ip.dst), ip.proto)
+		}
+	case ethTypeIPv6:
+		if ip, err := parseIPv6(f.payload); err == nil {
+			s += fmt.Sprintf(",ipv6_src=%s,ipv6_dst=%s,nw_proto=%d", netip.AddrFrom16(ip.src), netip.AddrFrom16(ip.dst), ip.next)
+		}
+	default:
+		s += fmt.Sprintf(",dl_type=0x%04x", f.etherType)
+	}
+	return s
 }
 
 func (p *Pinctrl) warnOnce(kind, msg string, args ...any) {

@@ -3,7 +3,9 @@ package pinctrl
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -215,5 +217,22 @@ func TestPutFDBQueuesEntry(t *testing.T) {
 	}
 	if len(p.TakeFDBEntries()) != 0 {
 		t.Error("taken FDB entry returned again")
+	}
+}
+
+func TestACLLogLine(t *testing.T) {
+	var out bytes.Buffer
+	p := New("unix:/nonexistent", Options{Logger: slog.New(slog.NewTextHandler(&out, nil))})
+	// log(name="acl-web", verdict=drop, severity=warning) in an ingress table.
+	pin := &conn.PacketIn{Packet: mustHex(t, echoFrame), Reason: reasonAction, TableID: 17,
+		Metadata: mustHex(t, pinMetadata), Userdata: append(mustHex(t, "0000000700000000 0104"), "acl-web"...)}
+	if _, err := p.process(pin, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	line := out.String()
+	for _, want := range []string{"level=WARN", "name=acl-web", "verdict=drop", "direction=from-lport", "nw_src=10.0.0.5,nw_dst=10.0.1.7"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line %q lacks %s", line, want)
+		}
 	}
 }
