@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,6 +24,28 @@ func mustMAC(s string) []byte {
 }
 
 func ip4(a, b, c, d byte) []byte { return []byte{a, b, c, d} }
+
+// neighborSolicitFrame builds an NS from src (with its MAC as SLL option)
+// for target, to target's solicited-node group.
+func neighborSolicitFrame(srcMAC string, src, target netip.Addr) []byte {
+	t16 := target.As16()
+	dst := netip.AddrFrom16([16]byte{0xff, 0x02, 11: 1, 12: 0xff, 13: t16[13], 14: t16[14], 15: t16[15]})
+	return ndFrame(135, 0, []byte{0x33, 0x33, 0xff, t16[13], t16[14], t16[15]}, srcMAC, src, dst, target, 1)
+}
+
+// ndFrame builds an NS (135) or NA (136) with flags, whose link-layer
+// option (optType 1 SLL, 2 TLL) carries srcMAC.
+func ndFrame(typ, flags byte, ethDst []byte, srcMAC string, src, dst, target netip.Addr, optType byte) []byte {
+	s16, d16, t16 := src.As16(), dst.As16(), target.As16()
+	icmp := append([]byte{typ, 0, 0, 0, flags, 0, 0, 0}, t16[:]...)
+	icmp = append(append(icmp, optType, 1), mustMAC(srcMAC)...)
+	pseudo := append(append(append([]byte{}, s16[:]...), d16[:]...), 0, 0, 0, byte(len(icmp)), 0, 0, 0, 58)
+	binary.BigEndian.PutUint16(icmp[2:], inetChecksum(append(pseudo, icmp...)))
+	b := append(append([]byte{}, ethDst...), mustMAC(srcMAC)...)
+	b = append(b, 0x86, 0xdd, 0x60, 0, 0, 0, 0, byte(len(icmp)), 58, 255)
+	b = append(append(b, s16[:]...), d16[:]...)
+	return append(b, icmp...)
+}
 
 // arpFrame builds an Ethernet ARP frame.
 func arpFrame(op uint16, ethDst, sha string, spa []byte, tha string, tpa []byte) []byte {
@@ -89,7 +112,9 @@ func pcapFrames(t *testing.T, path string) [][]byte {
 // real ARP reply through put_arp (MAC_Binding row with a timestamp);
 // resolves a next hop no port declares with an ARP request (arp{} action)
 // out of the right port and delivers the waiting packet once the reply is
-// learned; a switch learns the MAC of a port with unknown addresses (FDB).
+// learned; a switch learns the MAC of a port with unknown addresses (FDB);
+// the switch answers an NS for the router's IPv6 address (nd_na_router) and
+// the router learns an IPv6 neighbour from an NA (put_nd).
 func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
 	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
@@ -109,7 +134,7 @@ func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 		"--", "lsp-add", "net2", "vm2", "--", "lsp-set-addresses", "vm2", vm2MAC+" 10.0.1.7",
 		"--", "lsp-add", "net1", "vm3", "--", "lsp-set-addresses", "vm3", "unknown",
 		"--", "lr-add", "r1",
-		"--", "lrp-add", "r1", "lrp1", r1MAC, "10.0.0.1/24",
+		"--", "lrp-add", "r1", "lrp1", r1MAC, "10.0.0.1/24", "2001:db8::1/64",
 		"--", "lrp-add", "r1", "lrp2", r2MAC, "10.0.1.1/24",
 		"--", "lsp-add", "net1", "rp1", "--", "lsp-set-type", "rp1", "router",
 		"--", "lsp-set-addresses", "rp1", "router", "--", "lsp-set-options", "rp1", "router-port=lrp1",
@@ -236,6 +261,47 @@ func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 			central.MustSbctl("--bare", "--columns=tunnel_key", "find", "Port_Binding", "logical_port=vm3")
 		if strings.Join(strings.Fields(row), "\n") != want {
 			t.Errorf("FDB dp_key/port_key %q, want net1's and vm3's keys %q", row, want)
+		}
+	})
+
+	t.Run("nd_na_router and put_nd", func(t *testing.T) {
+		vm1IP6, r1IP6 := netip.MustParseAddr("2001:db8::5"), netip.MustParseAddr("2001:db8::1")
+		ns := neighborSolicitFrame(vm1MAC, vm1IP6, r1IP6)
+		var na []byte
+		err := sandbox.Eventually(10*time.Second, func() (bool, error) {
+			receive("tap-vm1", ns)
+			for _, f := range pcapFrames(t, filepath.Join(dir, "vm1.pcap")) {
+				if len(f) >= 86 && f[12] == 0x86 && f[13] == 0xdd && f[54] == 136 {
+					na = f
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+		if err != nil {
+			t.Fatalf("no neighbour advertisement on vm1's port: %v", err)
+		}
+		r16, v16 := r1IP6.As16(), vm1IP6.As16()
+		if !bytes.Equal(na[:12], append(mustMAC(vm1MAC), mustMAC(r1MAC)...)) || !bytes.Equal(na[22:38], r16[:]) ||
+			!bytes.Equal(na[38:54], v16[:]) || na[58] != 0xe0 || !bytes.Equal(na[62:78], r16[:]) ||
+			!bytes.Equal(na[78:86], append([]byte{2, 1}, mustMAC(r1MAC)...)) {
+			t.Errorf("NA %x: want from %s/%s to %s/%s, flags R|S|O, target and TLL the router's", na, r1MAC, r1IP6, vm1MAC, vm1IP6)
+		}
+		pseudo := append(append(append([]byte{}, na[22:54]...), 0, 0, 0, byte(len(na)-54)), 0, 0, 0, 58)
+		if inetChecksum(append(pseudo, na[54:]...)) != 0 {
+			t.Error("NA ICMPv6 checksum wrong")
+		}
+
+		// The switch answered for the router (nd_na_router); an
+		// advertisement to the router is learned through put_nd.
+		na = ndFrame(136, 0x60, mustMAC(r1MAC), vm1MAC, vm1IP6, r1IP6, vm1IP6, 2)
+		err = sandbox.Eventually(10*time.Second, func() (bool, error) {
+			receive("tap-vm1", na)
+			mac, err := central.Sbctl("--bare", "--columns=mac", "find", "MAC_Binding", `ip="2001:db8::5"`, "logical_port=lrp1")
+			return mac == vm1MAC, err
+		})
+		if err != nil {
+			t.Errorf("no MAC_Binding for 2001:db8::5 learned from the NA: %v", err)
 		}
 	})
 }
