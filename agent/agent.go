@@ -268,7 +268,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	if ch == nil {
 		return nil
 	}
-	if err := a.applyPinctrl(ctx, sbCl); err != nil {
+	if err := a.applyPinctrl(ctx, sbCl, ch.UUID); err != nil {
 		a.log.Warn("pinctrl results not written", "err", err)
 	}
 	bs, err := a.syncBindings(ctx, sbCl, ovsCl, br, cfg, ch)

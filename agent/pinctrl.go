@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -57,14 +58,20 @@ func (a *Agent) stopPinctrl() {
 	a.pinctrl = nil
 }
 
-// applyPinctrl writes pinctrl's learned MAC bindings to the Southbound
-// MAC_Binding table and releases the packets that waited for a next hop
-// whose binding is now known.
-func (a *Agent) applyPinctrl(ctx context.Context, sbCl client.Client) error {
+// applyPinctrl tells pinctrl which VIFs to announce with GARPs, writes its
+// learned MAC bindings and FDB entries to the Southbound database and
+// releases the packets that waited for a next hop whose binding is now
+// known.
+func (a *Agent) applyPinctrl(ctx context.Context, sbCl client.Client, chassisUUID string) error {
 	if a.pinctrl == nil {
 		return nil
 	}
 	now := time.Now()
+	targets, err := garpTargets(ctx, sbCl, chassisUUID)
+	if err != nil {
+		return err
+	}
+	a.pinctrl.p.SetGARPTargets(now, targets)
 	learned := a.pinctrl.p.TakeMACBindings(now)
 	waiting := a.pinctrl.p.WaitingNeighbours(now)
 	fdb := a.pinctrl.p.TakeFDBEntries()
@@ -197,4 +204,58 @@ func writeFDB(ctx context.Context, sbCl client.Client, learned []pinctrl.FDBEntr
 		return fmt.Errorf("write FDB: %w", err)
 	}
 	return nil
+}
+
+// garpTargets lists the VIFs bound to this chassis on logical switches with
+// a localnet port, with the first IPv4 address of their first address
+// entry (none: announced with a RARP).
+func garpTargets(ctx context.Context, sbCl client.Client, chassisUUID string) ([]pinctrl.GARPTarget, error) {
+	var pbs []sbdb.PortBinding
+	if err := sbCl.List(ctx, &pbs); err != nil {
+		return nil, fmt.Errorf("read Port_Binding: %w", err)
+	}
+	localnet := map[string]bool{}
+	for _, pb := range pbs {
+		if pb.Type == "localnet" {
+			localnet[pb.Datapath] = true
+		}
+	}
+	if len(localnet) == 0 {
+		return nil, nil
+	}
+	var dps []sbdb.DatapathBinding
+	if err := sbCl.List(ctx, &dps); err != nil {
+		return nil, fmt.Errorf("read Datapath_Binding: %w", err)
+	}
+	dpKey := map[string]int64{}
+	for _, d := range dps {
+		dpKey[d.UUID] = int64(d.TunnelKey)
+	}
+	var out []pinctrl.GARPTarget
+	for _, pb := range pbs {
+		if pb.Type != "" || pb.Chassis == nil || *pb.Chassis != chassisUUID || !localnet[pb.Datapath] {
+			continue
+		}
+		for _, entry := range pb.MAC {
+			fields := strings.Fields(entry)
+			if len(fields) == 0 {
+				continue
+			}
+			mac, err := net.ParseMAC(fields[0])
+			if err != nil {
+				continue
+			}
+			t := pinctrl.GARPTarget{DatapathKey: dpKey[pb.Datapath], PortKey: int64(pb.TunnelKey), MAC: mac}
+			for _, f := range fields[1:] {
+				addr, _, _ := strings.Cut(f, "/")
+				if ip, err := netip.ParseAddr(addr); err == nil && ip.Is4() {
+					t.IPv4 = ip
+					break
+				}
+			}
+			out = append(out, t)
+			break
+		}
+	}
+	return out, nil
 }

@@ -305,3 +305,47 @@ func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 		}
 	})
 }
+
+// TestPinctrlGARPOnLocalnet: a VIF bound here on a network with a localnet
+// port is announced to the physical network with a gratuitous ARP.
+func TestPinctrlGARPOnLocalnet(t *testing.T) {
+	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
+	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
+	ch.MustConfigure("hv1", "172.16.0.1", "geneve", "physnet1:br-provider")
+	if err := ch.AddBridge("br-provider"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ch.MustVsctl("add-port", "br-provider", "uplink", "--", "set", "Interface", "uplink", "type=dummy",
+		"options:tx_pcap="+filepath.Join(dir, "uplink.pcap"))
+	runAgent(t, ch)
+	if err := central.WaitChassis("hv1"); err != nil {
+		t.Fatal(err)
+	}
+	const vmMAC = "fa:16:3e:00:02:05"
+	central.MustNbctl("ls-add", "public",
+		"--", "lsp-add", "public", "ln", "--", "lsp-set-type", "ln", "localnet",
+		"--", "lsp-set-addresses", "ln", "unknown", "--", "lsp-set-options", "ln", "network_name=physnet1",
+		"--", "lsp-add", "public", "pvm", "--", "lsp-set-addresses", "pvm", vmMAC+" 172.24.4.5")
+	if err := central.WaitSync(); err != nil {
+		t.Fatal(err)
+	}
+	ch.MustVsctl("add-port", "br-int", "tap-pvm", "--", "set", "Interface", "tap-pvm", "type=dummy", "external_ids:iface-id=pvm")
+	if err := central.WaitPortUp("pvm", "hv1"); err != nil {
+		t.Fatal(err)
+	}
+	want := arpFrame(1, "ff:ff:ff:ff:ff:ff", vmMAC, ip4(172, 24, 4, 5), "00:00:00:00:00:00", ip4(172, 24, 4, 5))
+	var seen [][]byte
+	err := sandbox.Eventually(15*time.Second, func() (bool, error) {
+		seen = pcapFrames(t, filepath.Join(dir, "uplink.pcap"))
+		for _, f := range seen {
+			if bytes.Equal(f, want) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("no GARP %x on the provider network; it saw %x", want, seen)
+	}
+}

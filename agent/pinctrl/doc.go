@@ -9,7 +9,9 @@
 // agent's main loop takes them with TakeMACBindings and TakeFDBEntries and
 // writes them. Likewise the packets that triggered an ARP or ND_NS request
 // wait here (WaitingNeighbours) until the main loop finds their next hop's
-// MAC_Binding and calls Release.
+// MAC_Binding and calls Release. It also sends the periodic gratuitous ARPs
+// (RARPs without IPv4) for the VIFs the main loop lists with
+// SetGARPTargets, on the 23.03 schedule (1, 3, 7, 15, 31 s).
 //
 // Handled opcodes: PUT_ARP and PUT_ND (MAC learning); PUT_FDB; ARP and
 // ND_NS (next-hop resolution requests); ND_NA and ND_NA_ROUTER (neighbour

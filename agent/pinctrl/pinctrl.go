@@ -40,6 +40,7 @@ type Pinctrl struct {
 	macs   macQueue
 	buffer packetBuffer
 	fdb    fdbQueue
+	garps  garpSet
 
 	mu     sync.Mutex
 	conn   sender          // the current connection, nil when down
@@ -122,10 +123,14 @@ func (p *Pinctrl) session(ctx context.Context) (connected bool, err error) {
 		p.conn = nil
 		p.mu.Unlock()
 	}()
+	periodic := time.NewTicker(250 * time.Millisecond)
+	defer periodic.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return true, nil
+		case now := <-periodic.C:
+			p.sendGARPs(c, now)
 		case m, ok := <-c.Async():
 			if !ok {
 				return true, fmt.Errorf("pinctrl: %w", c.Err())
