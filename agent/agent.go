@@ -103,6 +103,7 @@ var sbTables = map[string]model.Model{
 	sbdb.MeterBandTable:          &sbdb.MeterBand{},
 	sbdb.ChassisTemplateVarTable: &sbdb.ChassisTemplateVar{},
 	sbdb.LoadBalancerTable:       &sbdb.LoadBalancer{},
+	sbdb.DNSTable:                &sbdb.DNS{}, // pinctrl's dns_lookup
 }
 
 var ovsTables = map[string]model.Model{

@@ -58,7 +58,8 @@ func (a *Agent) stopPinctrl() {
 	a.pinctrl = nil
 }
 
-// applyPinctrl tells pinctrl which VIFs to announce with GARPs, writes its
+// applyPinctrl tells pinctrl which VIFs to announce with GARPs and the DNS
+// records of each datapath, writes its
 // learned MAC bindings and FDB entries to the Southbound database and
 // releases the packets that waited for a next hop whose binding is now
 // known.
@@ -72,6 +73,11 @@ func (a *Agent) applyPinctrl(ctx context.Context, sbCl client.Client, chassisUUI
 		return err
 	}
 	a.pinctrl.p.SetGARPTargets(now, targets)
+	records, err := dnsByDatapath(ctx, sbCl)
+	if err != nil {
+		return err
+	}
+	a.pinctrl.p.SetDNS(records)
 	learned := a.pinctrl.p.TakeMACBindings(now)
 	waiting := a.pinctrl.p.WaitingNeighbours(now)
 	fdb := a.pinctrl.p.TakeFDBEntries()
@@ -255,6 +261,46 @@ func garpTargets(ctx context.Context, sbCl client.Client, chassisUUID string) ([
 			}
 			out = append(out, t)
 			break
+		}
+	}
+	return out, nil
+}
+
+// dnsByDatapath merges the records of the SB DNS rows (those northd made
+// from NB, which carry external_ids:dns_id) per datapath tunnel key, names
+// lower-cased.
+func dnsByDatapath(ctx context.Context, sbCl client.Client) (map[int64]pinctrl.DNSRecords, error) {
+	var rows []sbdb.DNS
+	if err := sbCl.List(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("read DNS: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var dps []sbdb.DatapathBinding
+	if err := sbCl.List(ctx, &dps); err != nil {
+		return nil, fmt.Errorf("read Datapath_Binding: %w", err)
+	}
+	dpKey := map[string]int64{}
+	for _, d := range dps {
+		dpKey[d.UUID] = int64(d.TunnelKey)
+	}
+	out := map[int64]pinctrl.DNSRecords{}
+	for _, row := range rows {
+		if row.ExternalIDs["dns_id"] == "" {
+			continue
+		}
+		for _, dp := range row.Datapaths {
+			key, ok := dpKey[dp]
+			if !ok {
+				continue
+			}
+			if out[key] == nil {
+				out[key] = pinctrl.DNSRecords{}
+			}
+			for name, value := range row.Records {
+				out[key][strings.ToLower(name)] = value
+			}
 		}
 	}
 	return out, nil

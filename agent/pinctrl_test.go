@@ -114,7 +114,8 @@ func pcapFrames(t *testing.T, path string) [][]byte {
 // out of the right port and delivers the waiting packet once the reply is
 // learned; a switch learns the MAC of a port with unknown addresses (FDB);
 // the switch answers an NS for the router's IPv6 address (nd_na_router) and
-// the router learns an IPv6 neighbour from an NA (put_nd).
+// the router learns an IPv6 neighbour from an NA (put_nd); a DNS query for
+// a record of the switch is answered (dns_lookup).
 func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 	central := sandbox.NewCentral(t, sandbox.CentralOptions{})
 	ch := central.NewChassis(t, sandbox.ChassisOptions{Name: "hv1", Dummy: true})
@@ -302,6 +303,35 @@ func TestPinctrlLearnsAndResolvesNeighbours(t *testing.T) {
 		})
 		if err != nil {
 			t.Errorf("no MAC_Binding for 2001:db8::5 learned from the NA: %v", err)
+		}
+	})
+
+	t.Run("dns_lookup", func(t *testing.T) {
+		dns := central.MustNbctl("create", "DNS", `records={"vm1.ovn.org"="10.0.0.5"}`)
+		central.MustNbctl("add", "Logical_Switch", "net1", "dns_records", dns)
+		if err := central.WaitSync(); err != nil {
+			t.Fatal(err)
+		}
+		msg := append([]byte{0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+			3, 'v', 'm', '1', 3, 'o', 'v', 'n', 3, 'o', 'r', 'g', 0}, 0, 1, 0, 1)
+		udp := append([]byte{0x82, 0x35, 0, 53, 0, byte(8 + len(msg)), 0, 0}, msg...)
+		ip := []byte{0x45, 0, 0, byte(20 + len(udp)), 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 5, 10, 0, 0, 1}
+		binary.BigEndian.PutUint16(ip[10:], inetChecksum(ip))
+		query := append(append(append(mustMAC(r1MAC), mustMAC(vm1MAC)...), 0x08, 0x00), append(ip, udp...)...)
+		answer := []byte{3, 'v', 'm', '1', 3, 'o', 'v', 'n', 3, 'o', 'r', 'g', 0, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 10, 0, 0, 5}
+		err := sandbox.Eventually(10*time.Second, func() (bool, error) {
+			receive("tap-vm1", query)
+			for _, f := range pcapFrames(t, filepath.Join(dir, "vm1.pcap")) {
+				// From port 53 back to the VM, QR set, one answer.
+				if len(f) > 42+12 && f[23] == 17 && f[34] == 0 && f[35] == 53 && f[44]&0x80 != 0 && f[49] == 1 &&
+					bytes.HasSuffix(f, answer) {
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+		if err != nil {
+			t.Errorf("no DNS answer for vm1.ovn.org on vm1's port: %v", err)
 		}
 	})
 }

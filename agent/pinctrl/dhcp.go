@@ -38,7 +38,8 @@ const (
 	dhcpInform   = 8
 )
 
-var errNoDHCPReply = errors.New("pinctrl: no DHCP reply")
+// errNoReply means the request is understood but gets no answer (bit 0).
+var errNoReply = errors.New("pinctrl: not answered")
 
 // dhcpv4 answers PUT_DHCP_OPTS: on success the resumed packet is the reply
 // and the result bit is set; otherwise the request resumes unchanged with
@@ -113,7 +114,7 @@ func buildDHCPv4Reply(pkt, args []byte) ([]byte, byte, error) {
 	bootp := udp[8:udpLen]
 	if len(bootp) < bootpHeaderLen+4 || bootp[0] != 1 ||
 		binary.BigEndian.Uint32(bootp[bootpHeaderLen:]) != dhcpMagic {
-		return nil, 0, errNoDHCPReply
+		return nil, 0, errNoReply
 	}
 	var msgType byte
 	var requested []byte
@@ -156,7 +157,7 @@ func buildDHCPv4Reply(pkt, args []byte) ([]byte, byte, error) {
 	case dhcpInform:
 		replyType = dhcpAck
 	default: // RELEASE, DECLINE, none or unknown: no reply
-		return nil, 0, errNoDHCPReply
+		return nil, 0, errNoReply
 	}
 
 	opts = bootfileOptions(opts, ipxe)

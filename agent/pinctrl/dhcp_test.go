@@ -122,9 +122,9 @@ func TestDHCPMessageTypes(t *testing.T) {
 			yiaddr: []byte{10, 0, 0, 5}, dst: []byte{255, 255, 255, 255}, hasOpt1: true},
 		{name: "inform", opts: []byte{53, 1, dhcpInform}, want: dhcpAck,
 			yiaddr: []byte{0, 0, 0, 0}, dst: []byte{10, 0, 0, 5}},
-		{name: "release", opts: []byte{53, 1, dhcpRelease}, err: errNoDHCPReply},
-		{name: "decline", opts: []byte{53, 1, dhcpDecline}, err: errNoDHCPReply},
-		{name: "no message type", opts: offered, err: errNoDHCPReply},
+		{name: "release", opts: []byte{53, 1, dhcpRelease}, err: errNoReply},
+		{name: "decline", opts: []byte{53, 1, dhcpDecline}, err: errNoReply},
+		{name: "no message type", opts: offered, err: errNoReply},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, typ, err := buildDHCPv4Reply(dhcpRequestFrame(tc.flags, tc.opts...), neutronArgs)

@@ -100,7 +100,7 @@ func buildDHCPv6Reply(pkt, opts []byte) ([]byte, error) {
 	case dhcp6Request, dhcp6Confirm, dhcp6Decline, dhcp6InfoRequest:
 		replyType = dhcp6Reply
 	default: // RELEASE, RENEW, REBIND ...: no reply
-		return nil, errNoDHCPReply
+		return nil, errNoReply
 	}
 	var clientID, iaid []byte
 	ipxe := false
@@ -118,7 +118,7 @@ func buildDHCPv6Reply(pkt, opts []byte) ([]byte, error) {
 	})
 	info := msg[0] == dhcp6InfoRequest
 	if clientID == nil || (iaid == nil && !info) {
-		return nil, errNoDHCPReply
+		return nil, errNoReply
 	}
 
 	out := make([]byte, 0, len(pkt)+128)

@@ -76,7 +76,7 @@ func TestDHCPv6MessageTypes(t *testing.T) {
 		"no client id":     dhcp6Frame(t, dhcp6Solicit, iaNAOpt),
 		"solicit no IA_NA": dhcp6Frame(t, dhcp6Solicit, clientIDOpt),
 	} {
-		if _, err := buildDHCPv6Reply(frame, args); !errors.Is(err, errNoDHCPReply) {
+		if _, err := buildDHCPv6Reply(frame, args); !errors.Is(err, errNoReply) {
 			t.Errorf("%s: err %v, want no reply", name, err)
 		}
 	}

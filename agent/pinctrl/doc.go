@@ -17,7 +17,7 @@
 // ND_NS (next-hop resolution requests); ND_NA and ND_NA_ROUTER (neighbour
 // advertisements); ICMP, ICMP4_ERROR, ICMP6_ERROR and the frag-MTU
 // opcodes; TCP_RESET and REJECT; LOG (ACL log lines); PUT_DHCP_OPTS and
-// PUT_DHCPV6_OPTS (DHCP servers). Other paused opcodes are resumed
+// PUT_DHCPV6_OPTS (DHCP servers); DNS_LOOKUP (records from SetDNS). Other paused opcodes are resumed
 // unchanged (result bit 0). Packet composition and parsing are pure
-// (packet.go, dhcp.go, dhcpv6.go).
+// (packet.go, dhcp.go, dhcpv6.go, dns.go).
 package pinctrl

@@ -43,8 +43,9 @@ type Pinctrl struct {
 	garps  garpSet
 
 	mu     sync.Mutex
-	conn   sender          // the current connection, nil when down
-	warned map[string]bool // warnings logged once per kind
+	conn   sender               // the current connection, nil when down
+	dns    map[int64]DNSRecords // by datapath key
+	warned map[string]bool      // warnings logged once per kind
 }
 
 // New returns a Pinctrl for the switch at target
@@ -262,6 +263,11 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 			return r, fmt.Errorf("put_dhcpv6_opts without continuation")
 		}
 		return p.dhcpv6(r, pin, md, ud)
+	case actions.OpDNSLookup:
+		if r.resume == nil {
+			return r, fmt.Errorf("dns_lookup without continuation")
+		}
+		return p.dnsLookup(r, pin, md, ud)
 	case actions.OpLog:
 		p.logACL(pin, ud.Payload)
 		return r, nil

@@ -181,10 +181,10 @@ func TestDHCPResumeSetsResultBit(t *testing.T) {
 func TestUnhandledPausedOpcodeIsResumed(t *testing.T) {
 	p, _ := newTestPinctrl()
 	pin := &conn.PacketIn{Packet: mustHex(t, echoFrame), Reason: reasonAction, Metadata: mustHex(t, pinMetadata),
-		Userdata: mustHex(t, "0000000600000000 0001de10 00000064"), Continuation: []byte{9}}
+		Userdata: mustHex(t, "0000000800000000 0001de10 00000065"), Continuation: []byte{9}}
 	r, _ := p.process(pin, time.Now())
 	if r.resume != pin || !bytes.Equal(r.packet, pin.Packet) {
-		t.Errorf("dns_lookup not resumed unchanged: %+v", r)
+		t.Errorf("put_nd_ra_opts not resumed unchanged: %+v", r)
 	}
 	pin.Reason = 0 // no match: not ours
 	pin.Continuation = nil
