@@ -84,9 +84,13 @@ func (v *Subvalue) Width() int {
 
 const hexDigits = "0123456789abcdef"
 
-func (v *Subvalue) appendHex(sb *strings.Builder) {
+func (v *Subvalue) appendHex(sb *strings.Builder) { appendHexBytes(sb, v[:]) }
+
+// appendHexBytes writes big-endian bytes as OVN prints integers: "0x" and
+// the value without leading zeros, or "0".
+func appendHexBytes(sb *strings.Builder, bs []byte) {
 	printed := false
-	for _, b := range v {
+	for _, b := range bs {
 		if b == 0 && !printed {
 			continue
 		}

@@ -106,28 +106,7 @@ func (v *Value128) onesCount() int {
 
 // appendHex formats like Subvalue.appendHex (the leading zeros of a wider
 // value print the same).
-func (v *Value128) appendHex(sb *strings.Builder) {
-	printed := false
-	for _, b := range v {
-		if b == 0 && !printed {
-			continue
-		}
-		if !printed {
-			sb.WriteString("0x")
-			if b >= 0x10 {
-				sb.WriteByte(hexDigits[b>>4])
-			}
-			sb.WriteByte(hexDigits[b&15])
-			printed = true
-			continue
-		}
-		sb.WriteByte(hexDigits[b>>4])
-		sb.WriteByte(hexDigits[b&15])
-	}
-	if !printed {
-		sb.WriteByte('0')
-	}
-}
+func (v *Value128) appendHex(sb *strings.Builder) { appendHexBytes(sb, v[:]) }
 
 // intersect128 is intersect for comparison values.
 func intersect128(aValue, aMask, bValue, bMask *Value128) (value, mask Value128, ok bool) {
