@@ -153,9 +153,3 @@ func requestedHere(self Self, pb *Port) bool {
 	main = strings.TrimSpace(main)
 	return main == self.Name || (self.Hostname != "" && main == self.Hostname)
 }
-
-// RequestedElsewhere reports whether pb is a VIF explicitly requested for
-// another chassis, for logging why a local interface is not claimed.
-func RequestedElsewhere(self Self, pb *Port) bool {
-	return pb.Type == "" && !requestedHere(self, pb)
-}

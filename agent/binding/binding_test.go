@@ -61,7 +61,4 @@ func TestCompute(t *testing.T) {
 	if len(plan.Duplicates) != 1 || plan.Duplicates[0].Name != "tap2" {
 		t.Errorf("duplicates = %+v", plan.Duplicates)
 	}
-	if !RequestedElsewhere(self, ports[5]) || RequestedElsewhere(self, ports[6]) {
-		t.Error("RequestedElsewhere wrong")
-	}
 }
