@@ -3,7 +3,6 @@ package agent_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -114,19 +113,19 @@ func readChassis(t *testing.T, c *sandbox.Central, name string) (sbChassis, bool
 		return sbChassis{}, false
 	}
 	r := rows[0]
-	out := sbChassis{Name: name, Hostname: r["hostname"].(string), OtherConfig: ovsMap(r["other_config"])}
-	for _, e := range ovsSet(r["encaps"]) {
+	out := sbChassis{Name: name, Hostname: r["hostname"].(string), OtherConfig: sandbox.StringMap(r["other_config"])}
+	for _, e := range sandbox.Strings(r["encaps"]) {
 		// The row may be garbage-collected between the two reads when
 		// the encaps change; the caller polls again.
 		enc, err := sbQueryErr(c, "list", "Encap", e)
 		if err == nil && len(enc) == 1 {
-			out.Encaps = append(out.Encaps, fmt.Sprintf("%s %s %v", enc[0]["type"], enc[0]["ip"], ovsMap(enc[0]["options"])))
+			out.Encaps = append(out.Encaps, fmt.Sprintf("%s %s %v", enc[0]["type"], enc[0]["ip"], sandbox.StringMap(enc[0]["options"])))
 		}
 	}
 	slices.Sort(out.Encaps)
-	out.TransportZones = ovsSet(r["transport_zones"])
+	out.TransportZones = sandbox.Strings(r["transport_zones"])
 	for _, p := range sbFind(t, c, "Chassis_Private", "name="+name) {
-		out.PrivateChassis = slices.Equal(ovsSet(p["chassis"]), ovsSet(r["_uuid"]))
+		out.PrivateChassis = slices.Equal(sandbox.Strings(p["chassis"]), sandbox.Strings(r["_uuid"]))
 	}
 	return out, true
 }
@@ -151,56 +150,7 @@ func sbQueryErr(c *sandbox.Central, args ...string) ([]map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ovn-sbctl %v: %w", args, err)
 	}
-	var res struct {
-		Headings []string `json:"headings"`
-		Data     [][]any  `json:"data"`
-	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		return nil, fmt.Errorf("decode ovn-sbctl output: %w\n%s", err, out)
-	}
-	var rows []map[string]any
-	for _, d := range res.Data {
-		row := map[string]any{}
-		for i, h := range res.Headings {
-			row[h] = d[i]
-		}
-		rows = append(rows, row)
-	}
-	return rows, nil
-}
-
-// ovsMap decodes OVSDB JSON ["map", [[k, v], ...]].
-func ovsMap(v any) map[string]string {
-	out := map[string]string{}
-	pair, ok := v.([]any)
-	if !ok || len(pair) != 2 || pair[0] != "map" {
-		return out
-	}
-	for _, kv := range pair[1].([]any) {
-		e := kv.([]any)
-		out[fmt.Sprint(e[0])] = fmt.Sprint(e[1])
-	}
-	return out
-}
-
-// ovsSet decodes an OVSDB JSON atom, ["uuid", u] or ["set", [...]] into strings.
-func ovsSet(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		if len(x) == 2 && (x[0] == "uuid" || x[0] == "named-uuid") {
-			return []string{fmt.Sprint(x[1])}
-		}
-		if len(x) == 2 && x[0] == "set" {
-			var out []string
-			for _, e := range x[1].([]any) {
-				out = append(out, ovsSet(e)...)
-			}
-			return out
-		}
-	}
-	return nil
+	return sandbox.ParseJSONList(out)
 }
 
 // TestChassisRowsMatchOVNController registers one chassis with the real

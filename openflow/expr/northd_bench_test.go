@@ -1,8 +1,6 @@
 package expr_test
 
 import (
-	"encoding/json"
-	"fmt"
 	"os"
 	"strconv"
 	"testing"
@@ -11,43 +9,17 @@ import (
 	"github.com/chassisd/chassisd/openflow/expr"
 )
 
-// sbRows lists a Southbound table's columns as JSON values.
-func sbRows(b *testing.B, c *sandbox.Central, table string, columns string) [][]any {
+// sbRows lists a Southbound table's columns.
+func sbRows(b *testing.B, c *sandbox.Central, table string, columns string) []map[string]any {
 	out, err := c.Sbctl("--format=json", "--columns="+columns, "list", table)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var res struct {
-		Data [][]any `json:"data"`
-	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
+	rows, err := sandbox.ParseJSONList(out)
+	if err != nil {
 		b.Fatal(err)
 	}
-	return res.Data
-}
-
-// ovsdbStrings decodes an OVSDB JSON string set.
-func ovsdbStrings(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		if len(x) == 2 && x[0] == "set" {
-			var out []string
-			for _, e := range x[1].([]any) {
-				if sub := ovsdbStrings(e); len(sub) == 1 {
-					out = append(out, sub[0])
-				} else {
-					out = append(out, fmt.Sprint(e))
-				}
-			}
-			return out
-		}
-		if len(x) == 2 && x[0] == "uuid" {
-			return []string{fmt.Sprint(x[1])}
-		}
-	}
-	return nil
+	return rows
 }
 
 // BenchmarkCompileNorthdMatches compiles every Logical_Flow match the real
@@ -64,15 +36,15 @@ func BenchmarkCompileNorthdMatches(b *testing.B) {
 	}
 	dpKey := map[string]int64{}
 	for _, r := range sbRows(b, c, "Datapath_Binding", "_uuid,tunnel_key") {
-		dpKey[ovsdbStrings(r[0])[0]] = int64(r[1].(float64))
+		dpKey[sandbox.Strings(r["_uuid"])[0]] = int64(r["tunnel_key"].(float64))
 	}
 	addrSets := map[string][]string{}
 	for _, r := range sbRows(b, c, "Address_Set", "name,addresses") {
-		addrSets[r[0].(string)] = ovsdbStrings(r[1])
+		addrSets[r["name"].(string)] = sandbox.Strings(r["addresses"])
 	}
 	portGroups := map[string][]string{}
 	for _, r := range sbRows(b, c, "Port_Group", "name,ports") {
-		portGroups[r[0].(string)] = ovsdbStrings(r[1])
+		portGroups[r["name"].(string)] = sandbox.Strings(r["ports"])
 	}
 	type lf struct {
 		match string
@@ -80,18 +52,18 @@ func BenchmarkCompileNorthdMatches(b *testing.B) {
 	}
 	groups := map[string][]string{}
 	for _, r := range sbRows(b, c, "Logical_DP_Group", "_uuid,datapaths") {
-		groups[ovsdbStrings(r[0])[0]] = ovsdbStrings(r[1])
+		groups[sandbox.Strings(r["_uuid"])[0]] = sandbox.Strings(r["datapaths"])
 	}
 	// A flow on a datapath group is compiled once per member, as the
 	// agent does (port group names carry the datapath key).
 	var flows []lf
 	for _, r := range sbRows(b, c, "Logical_Flow", "match,logical_datapath,logical_dp_group") {
-		dps := ovsdbStrings(r[1])
-		if g := ovsdbStrings(r[2]); len(g) == 1 {
+		dps := sandbox.Strings(r["logical_datapath"])
+		if g := sandbox.Strings(r["logical_dp_group"]); len(g) == 1 {
 			dps = groups[g[0]]
 		}
 		for _, d := range dps {
-			flows = append(flows, lf{r[0].(string), dpKey[d]})
+			flows = append(flows, lf{r["match"].(string), dpKey[d]})
 		}
 	}
 	opts := expr.CompileOptions{
