@@ -120,7 +120,7 @@ type ovsSnapshot struct {
 }
 
 func readOVS(ctx context.Context, cl client.Client, brName string) (*ovsSnapshot, error) {
-	bridges, _, err := ovsBridges(ctx, cl)
+	bridges, _, ifaceRows, err := ovsBridges(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -134,31 +134,19 @@ func readOVS(ctx context.Context, cl client.Client, brName string) (*ovsSnapshot
 	if brInt == nil {
 		return s, nil
 	}
-	var ifaceRows []vswitchd.Interface
-	if err := cl.List(ctx, &ifaceRows); err != nil {
-		return nil, fmt.Errorf("read Interface table: %w", err)
-	}
-	ifaceIDs := make(map[string]string, len(ifaceRows))
-	mtus := make(map[string]uint16, len(ifaceRows))
-	for _, r := range ifaceRows {
-		if id := r.ExternalIDs["iface-id"]; id != "" {
-			ifaceIDs[r.Name] = id
-		}
-		if r.MTU != nil && *r.MTU > 0 && *r.MTU <= 0xffff {
-			mtus[r.Name] = uint16(*r.MTU)
-		}
-	}
 	for _, p := range brInt.Ports {
 		for _, ifc := range p.Interfaces {
 			if ifc.OFPort <= 0 || ifc.OFPort > 0xfeff {
 				continue
 			}
 			ofport := uint16(ifc.OFPort)
-			if id, ok := ifaceIDs[ifc.Name]; ok {
-				if _, dup := s.vifs[id]; !dup {
-					s.vifs[id] = ofport
-					if m, ok := mtus[ifc.Name]; ok {
-						s.vifMTU[id] = m
+			if row := ifaceRows[ifc.Name]; row != nil {
+				if id := row.ExternalIDs["iface-id"]; id != "" {
+					if _, dup := s.vifs[id]; !dup {
+						s.vifs[id] = ofport
+						if row.MTU != nil && *row.MTU > 0 && *row.MTU <= 0xffff {
+							s.vifMTU[id] = uint16(*row.MTU)
+						}
 					}
 				}
 			}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ovn-org/libovsdb/client"
@@ -11,13 +14,9 @@ import (
 	"github.com/chassisd/chassisd/agent/config"
 	"github.com/chassisd/chassisd/agent/db/sbdb"
 	"github.com/chassisd/chassisd/agent/db/vswitchd"
-	"github.com/chassisd/chassisd/agent/runtime"
-	"os"
-	"path/filepath"
-	"slices"
-
 	"github.com/chassisd/chassisd/agent/lflow"
 	"github.com/chassisd/chassisd/agent/physical"
+	"github.com/chassisd/chassisd/agent/runtime"
 	"github.com/chassisd/chassisd/openflow/ofctrl"
 )
 
@@ -137,13 +136,15 @@ func feedTranslator(fs *flowSync, in *lflow.Input) {
 // markComputed records that version v is the first to contain the flows of
 // these ports and this nb_cfg.
 func (fs *flowSync) markComputed(v uint64, localPorts []string, nbCfg int) {
+	bound := make(map[string]bool, len(localPorts))
 	for _, p := range localPorts {
+		bound[p] = true
 		if _, ok := fs.portSince[p]; !ok {
 			fs.portSince[p] = v
 		}
 	}
 	for p := range fs.portSince {
-		if !slices.Contains(localPorts, p) {
+		if !bound[p] {
 			delete(fs.portSince, p)
 		}
 	}

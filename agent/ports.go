@@ -17,19 +17,20 @@ import (
 )
 
 // ovsBridges reads every bridge with its ports and interfaces in the shape
-// the tunnel planners take, plus the Port rows by name for each bridge.
-func ovsBridges(ctx context.Context, cl client.Client) ([]tunnel.Bridge, map[string]map[string]vswitchd.Port, error) {
+// the tunnel planners take, plus the Port rows by name for each bridge and
+// the Interface rows by name.
+func ovsBridges(ctx context.Context, cl client.Client) ([]tunnel.Bridge, map[string]map[string]vswitchd.Port, map[string]*vswitchd.Interface, error) {
 	var brs []vswitchd.Bridge
 	if err := cl.List(ctx, &brs); err != nil {
-		return nil, nil, fmt.Errorf("read Bridge table: %w", err)
+		return nil, nil, nil, fmt.Errorf("read Bridge table: %w", err)
 	}
 	var ports []vswitchd.Port
 	if err := cl.List(ctx, &ports); err != nil {
-		return nil, nil, fmt.Errorf("read Port table: %w", err)
+		return nil, nil, nil, fmt.Errorf("read Port table: %w", err)
 	}
 	var ifaces []vswitchd.Interface
 	if err := cl.List(ctx, &ifaces); err != nil {
-		return nil, nil, fmt.Errorf("read Interface table: %w", err)
+		return nil, nil, nil, fmt.Errorf("read Interface table: %w", err)
 	}
 	portByUUID := make(map[string]*vswitchd.Port, len(ports))
 	for i := range ports {
@@ -64,13 +65,17 @@ func ovsBridges(ctx context.Context, cl client.Client) ([]tunnel.Bridge, map[str
 		}
 		out = append(out, tb)
 	}
-	return out, rows, nil
+	byName := make(map[string]*vswitchd.Interface, len(ifaces))
+	for i := range ifaces {
+		byName[ifaces[i].Name] = &ifaces[i]
+	}
+	return out, rows, byName, nil
 }
 
 // syncTunnelsAndPatches keeps the tunnel ports to the other chassis and the
 // patch ports to provider bridges in step with the Southbound database.
 func (a *Agent) syncTunnelsAndPatches(ctx context.Context, sbCl, ovsCl client.Client, ovsRow *vswitchd.OpenvSwitch, cfg config.Config, patchBindings []tunnel.PatchBinding) error {
-	bridges, rows, err := ovsBridges(ctx, ovsCl)
+	bridges, rows, _, err := ovsBridges(ctx, ovsCl)
 	if err != nil {
 		return err
 	}
