@@ -24,6 +24,9 @@ type pinctrlRun struct {
 	p      *pinctrl.Pinctrl
 	cancel context.CancelFunc
 	done   chan struct{}
+	// inputsKey summarises what the GARP targets and DNS records were
+	// last computed from, to skip recomputing them on unrelated passes.
+	inputsKey string
 }
 
 // ensurePinctrl starts (or, when the bridge changed, restarts) pinctrl on
@@ -68,16 +71,21 @@ func (a *Agent) applyPinctrl(ctx context.Context, sbCl client.Client, chassisUUI
 		return nil
 	}
 	now := time.Now()
-	targets, err := garpTargets(ctx, sbCl, chassisUUID)
-	if err != nil {
-		return err
+	key := fmt.Sprintf("%s|%d|%d|%d", chassisUUID, a.sb.Generation(sbdb.PortBindingTable),
+		a.sb.Generation(sbdb.DatapathBindingTable), a.sb.Generation(sbdb.DNSTable))
+	if key != a.pinctrl.inputsKey {
+		targets, err := garpTargets(ctx, sbCl, chassisUUID)
+		if err != nil {
+			return err
+		}
+		a.pinctrl.p.SetGARPTargets(now, targets)
+		records, err := dnsByDatapath(ctx, sbCl)
+		if err != nil {
+			return err
+		}
+		a.pinctrl.p.SetDNS(records)
+		a.pinctrl.inputsKey = key
 	}
-	a.pinctrl.p.SetGARPTargets(now, targets)
-	records, err := dnsByDatapath(ctx, sbCl)
-	if err != nil {
-		return err
-	}
-	a.pinctrl.p.SetDNS(records)
 	learned := a.pinctrl.p.TakeMACBindings(now)
 	waiting := a.pinctrl.p.WaitingNeighbours(now)
 	fdb := a.pinctrl.p.TakeFDBEntries()
