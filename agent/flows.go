@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ovn-org/libovsdb/client"
 
@@ -44,6 +45,8 @@ type flowSync struct {
 	portSince map[string]uint64
 	// nbCfgs are SB_Global.nb_cfg values waiting for their flows.
 	nbCfgs []nbCfgMark
+	// computed signals watchInstalled that a new desired version exists.
+	computed chan struct{}
 }
 
 type nbCfgMark struct {
@@ -76,10 +79,21 @@ func (a *Agent) ensureFlowSync(bridge string) *flowSync {
 		ofc: ofctrl.New(target, ofctrl.WithLogger(a.opts.Logger.With("module", "ofctrl")),
 			ofctrl.WithDecoder(ofctrl.FlowDecoder{})),
 		portSince: map[string]uint64{},
+		computed:  make(chan struct{}, 1),
 	}
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(fs.done)
+		defer wg.Done()
 		_ = fs.ofc.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		a.watchInstalled(ctx, fs)
+	}()
+	go func() {
+		wg.Wait()
+		close(fs.done)
 	}()
 	a.flows = fs
 	a.log.Info("managing OpenFlow on the integration bridge", "target", target)
@@ -97,7 +111,7 @@ func (a *Agent) stopFlowSync() {
 
 // installFlows computes br-int's desired flows and hands them to the
 // reconciler. It returns the desired version, which WaitInstalled confirms.
-func (a *Agent) installFlows(ctx context.Context, fs *flowSync, phys *physical.Input, lin *lflow.Input) uint64 {
+func (a *Agent) installFlows(fs *flowSync, phys *physical.Input, lin *lflow.Input) uint64 {
 	feedTranslator(fs, lin)
 	flows := physical.Compute(phys)
 	flows = append(flows, fs.lflows.Flows()...)
@@ -113,12 +127,29 @@ func (a *Agent) installFlows(ctx context.Context, fs *flowSync, phys *physical.I
 			t.PutMeter(m)
 		}
 	})
-	go func() {
-		if fs.ofc.WaitInstalled(ctx, v) == nil {
-			a.poke()
-		}
-	}()
+	select {
+	case fs.computed <- struct{}{}:
+	default:
+	}
 	return v
+}
+
+// watchInstalled wakes the main loop each time the newest desired version
+// is confirmed on the switch, so ports and nb_cfg waiting for it are
+// reported. One watcher serves every version: waiting for the newest covers
+// the older ones.
+func (a *Agent) watchInstalled(ctx context.Context, fs *flowSync) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-fs.computed:
+		}
+		if fs.ofc.WaitInstalled(ctx, fs.ofc.DesiredVersion()) != nil {
+			return
+		}
+		a.poke()
+	}
 }
 
 // feedTranslator gives the translator the new snapshot: the first time (and
@@ -215,7 +246,7 @@ func (a *Agent) syncFlows(ctx context.Context, sbCl, ovsCl client.Client, cfg co
 		return err
 	}
 	phys := physicalInput(cfg, sb, ovs, local, a.zones, fs.ofc.TunMetadataIndex())
-	v := a.installFlows(a.connCtx, fs, phys, lflowInput(cfg, sb, ovs, rports, local))
+	v := a.installFlows(fs, phys, lflowInput(cfg, sb, ovs, rports, local))
 	fs.markComputed(v, localPorts, sb.global.NbCfg)
 	fs.inputsKey, fs.lastVersion, fs.lastNbCfg = key, v, sb.global.NbCfg
 	return nil
