@@ -17,6 +17,7 @@ import (
 	"github.com/chassisd/chassisd/agent/db/sbdb"
 	"github.com/chassisd/chassisd/agent/db/vswitchd"
 	"github.com/chassisd/chassisd/agent/runtime"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // syncBindings claims and releases Port_Bindings and then marks the ports
@@ -43,7 +44,7 @@ func (a *Agent) syncBindings(ctx context.Context, sbCl, ovsCl client.Client, br 
 		a.log.Info("claiming lport for this chassis", "lport", p.LogicalPort, "type", p.Type)
 		update := &sbdb.PortBinding{UUID: p.UUID, Chassis: &ch.UUID}
 		fields := []any{&update.Chassis}
-		if p.Type == "" && p.Up != nil && *p.Up {
+		if p.Type == pipeline.PortVIF && p.Up != nil && *p.Up {
 			// Down until this chassis has installed the port.
 			down := false
 			update.Up = &down
@@ -76,7 +77,7 @@ func (a *Agent) syncBindings(ctx context.Context, sbCl, ovsCl client.Client, br 
 			// (a restart or a takeover must not flap it).
 			installedHere[ifc.UUID] = true
 		}
-		if p.Type == "" && !a.portFlowsInstalled(p.LogicalPort) {
+		if p.Type == pipeline.PortVIF && !a.portFlowsInstalled(p.LogicalPort) {
 			continue // up and ovn-installed wait for the port's flows
 		}
 		if ifc != nil {
@@ -210,7 +211,7 @@ func portBindings(ctx context.Context, cl client.Client) (map[string]*sbdb.PortB
 		r := &rows[i]
 		byUUID[r.UUID] = r
 		p := &binding.Port{
-			UUID: r.UUID, LogicalPort: r.LogicalPort, Type: r.Type, Datapath: r.Datapath,
+			UUID: r.UUID, LogicalPort: r.LogicalPort, Type: pipeline.PortType(r.Type), Datapath: r.Datapath,
 			Chassis: deref(r.Chassis), RequestedChassis: deref(r.RequestedChassis),
 			Options: r.Options, ParentPort: deref(r.ParentPort), Up: r.Up,
 		}

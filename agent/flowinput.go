@@ -15,6 +15,7 @@ import (
 	"github.com/chassisd/chassisd/agent/lflow/sbinput"
 	"github.com/chassisd/chassisd/agent/physical"
 	"github.com/chassisd/chassisd/agent/runtime"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 	"github.com/chassisd/chassisd/tunnel"
 )
 
@@ -204,7 +205,7 @@ func physicalInput(cfg config.Config, sb *sbSnapshot, ovs *ovsSnapshot, local ma
 	}
 	for _, p := range sb.ports {
 		pb := physical.PortBinding{
-			UUID: p.UUID, LogicalPort: p.LogicalPort, Type: p.Type, TunnelKey: uint32(p.TunnelKey),
+			UUID: p.UUID, LogicalPort: p.LogicalPort, Type: pipeline.PortType(p.Type), TunnelKey: uint32(p.TunnelKey),
 			DatapathKey: sb.dpKey[p.Datapath], Options: p.Options, ParentPort: deref(p.ParentPort),
 			MAC: p.MAC,
 		}
@@ -287,15 +288,15 @@ func relatedPorts(ports []runtime.Port, local map[string]bool) map[string]bool {
 	out := map[string]bool{}
 	for _, p := range ports {
 		switch {
-		case p.Type == "patch" || p.Type == "vtep":
+		case p.Type == pipeline.PortPatch || p.Type == pipeline.PortVTEP:
 			out[p.Name] = true
 		case p.BoundHere:
 			out[p.Name] = true
-		case p.Type == "localport" && p.HasLocalInterface:
+		case p.Type == pipeline.PortLocalport && p.HasLocalInterface:
 			out[p.Name] = true
-		case (p.Type == "chassisredirect" || p.Type == "external") && p.InHAGroup:
+		case (p.Type == pipeline.PortChassisRedirect || p.Type == pipeline.PortExternal) && p.InHAGroup:
 			out[p.Name] = true
-		case p.Type == "localnet" && local[p.Datapath]:
+		case p.Type == pipeline.PortLocalnet && local[p.Datapath]:
 			out[p.Name] = true
 		}
 	}

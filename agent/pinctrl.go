@@ -17,6 +17,7 @@ import (
 	"github.com/chassisd/chassisd/agent/db"
 	"github.com/chassisd/chassisd/agent/db/sbdb"
 	"github.com/chassisd/chassisd/agent/pinctrl"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // pinctrlRun is the running packet-in handler of the integration bridge.
@@ -230,7 +231,7 @@ func garpTargets(ctx context.Context, sbCl client.Client, chassisUUID string) ([
 	}
 	localnet := map[string]bool{}
 	for _, pb := range pbs {
-		if pb.Type == "localnet" {
+		if pipeline.PortType(pb.Type) == pipeline.PortLocalnet {
 			localnet[pb.Datapath] = true
 		}
 	}
@@ -247,7 +248,7 @@ func garpTargets(ctx context.Context, sbCl client.Client, chassisUUID string) ([
 	}
 	var out []pinctrl.GARPTarget
 	for _, pb := range pbs {
-		if pb.Type != "" || pb.Chassis == nil || *pb.Chassis != chassisUUID || !localnet[pb.Datapath] {
+		if pipeline.PortType(pb.Type) != pipeline.PortVIF || pb.Chassis == nil || *pb.Chassis != chassisUUID || !localnet[pb.Datapath] {
 			continue
 		}
 		for _, entry := range pb.MAC {

@@ -13,6 +13,7 @@ import (
 	"github.com/chassisd/chassisd/agent/db/sbdb"
 	"github.com/chassisd/chassisd/agent/db/vswitchd"
 	"github.com/chassisd/chassisd/agent/runtime"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 	"github.com/chassisd/chassisd/tunnel"
 )
 
@@ -70,14 +71,14 @@ func (a *Agent) syncZones(ctx context.Context, sbCl, ovsCl client.Client, br *vs
 func patchBindings(bs *bindingState, local map[string]bool) []tunnel.PatchBinding {
 	var out []tunnel.PatchBinding
 	for _, p := range bs.ports {
-		if p.Type != tunnel.TypeLocalnet && p.Type != tunnel.TypeL2Gateway {
+		if p.Type != pipeline.PortLocalnet && p.Type != pipeline.PortL2Gateway {
 			continue
 		}
 		pb := tunnel.PatchBinding{
-			LogicalPort: p.LogicalPort, Type: p.Type, NetworkName: p.Options["network_name"],
+			LogicalPort: p.LogicalPort, Type: string(p.Type), NetworkName: p.Options["network_name"],
 			OnLocalDatapath: local[p.Datapath],
 		}
-		if p.Type == tunnel.TypeL2Gateway && boundHere(bs, p) {
+		if p.Type == pipeline.PortL2Gateway && boundHere(bs, p) {
 			pb.Chassis = bs.self.Name
 		}
 		out = append(out, pb)

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Interface is an OVS interface on the integration bridge that names a
@@ -29,7 +31,7 @@ type Interface struct {
 type Port struct {
 	UUID        string
 	LogicalPort string
-	Type        string
+	Type        pipeline.PortType
 	Datapath    string
 	// Chassis is the UUID of the Chassis holding the port, "" when unbound.
 	Chassis string
@@ -114,22 +116,22 @@ func Compute(self Self, ifaces []*Interface, ports []*Port) Plan {
 
 func wantsHere(self Self, pb *Port, ifaces map[string]*Interface, ports map[string]*Port) bool {
 	switch pb.Type {
-	case "":
+	case pipeline.PortVIF:
 		if pb.ParentPort != "" {
 			// A nested container port binds under its parent's
 			// interface once the parent is bound here.
 			parent, ok := ports[pb.ParentPort]
-			return ok && pb.HasTag && parent.Type == "" && wantsHere(self, parent, ifaces, ports)
+			return ok && pb.HasTag && parent.Type == pipeline.PortVIF && wantsHere(self, parent, ifaces, ports)
 		}
 		if _, ok := ifaces[pb.LogicalPort]; !ok {
 			return false
 		}
 		return requestedHere(self, pb)
-	case "l2gateway":
+	case pipeline.PortL2Gateway:
 		return pb.Options["l2gateway-chassis"] == self.Name
-	case "l3gateway":
+	case pipeline.PortL3Gateway:
 		return pb.Options["l3gateway-chassis"] == self.Name
-	case "chassisredirect", "external":
+	case pipeline.PortChassisRedirect, pipeline.PortExternal:
 		return len(pb.HAChassis) > 0 && pb.HAChassis[0] == self.Name
 	default:
 		// localport, patch, localnet, vtep, remote, virtual (bound by

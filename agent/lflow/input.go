@@ -2,6 +2,7 @@ package lflow
 
 import (
 	"github.com/chassisd/chassisd/openflow/actions"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Pipeline is a logical flow's pipeline (Logical_Flow.pipeline).
@@ -58,7 +59,7 @@ type PortBinding struct {
 	Name      string // logical_port
 	Datapath  string // Datapath_Binding _uuid
 	TunnelKey uint32
-	Type      string
+	Type      pipeline.PortType
 	// Chassis is the name of the chassis the port is bound to ("" if none),
 	// used to find the tunnel for fwd_group liveness.
 	Chassis string

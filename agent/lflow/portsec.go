@@ -8,6 +8,7 @@ import (
 	"github.com/chassisd/chassisd/agent/internal/ovshash"
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Port security of the ports bound here (consider_port_sec_flows and the
@@ -86,7 +87,7 @@ func lla(mac net.HardwareAddr) []byte {
 func (t *Translator) considerPortSec(pb *PortBinding) {
 	id := sourceID("ps", pb.Name)
 	t.dropExtra(id)
-	if len(pb.PortSecurity) == 0 || !pb.Resident || (pb.Type != "" && pb.Type != "virtual") {
+	if len(pb.PortSecurity) == 0 || !pb.Resident || (pb.Type != pipeline.PortVIF && pb.Type != pipeline.PortVirtual) {
 		return
 	}
 	dp := t.datapaths[pb.Datapath]

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // This file reads `ovn-sbctl --format=json list TABLE` output into rows and
@@ -172,7 +174,7 @@ func buildInput(sb sbSnapshot, chassisName string, ifaces map[string]bool) (*Inp
 	for _, r := range sb["Port_Binding"] {
 		pb := &PortBinding{
 			UUID: r.str("_uuid"), Name: r.str("logical_port"), Datapath: r.str("datapath"), TunnelKey: uint32(r.int("tunnel_key")),
-			Type: r.str("type"), Chassis: chassisNames[r.str("chassis")],
+			Type: pipeline.PortType(r.str("type")), Chassis: chassisNames[r.str("chassis")],
 			MACs: r.strs("mac"), PortSecurity: r.strs("port_security"),
 		}
 		p := &pbInfo{row: r, pb: pb}

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // This file turns `ovn-sbctl/ovs-vsctl --format=json list` output into
@@ -184,7 +186,7 @@ func gatherInput(chassis string, sb, ovs dbLister) (*Input, error) {
 	portName := map[string]string{}
 	for _, r := range tables["Port_Binding"] {
 		pb := PortBinding{
-			UUID: r.str("_uuid"), LogicalPort: r.str("logical_port"), Type: r.str("type"),
+			UUID: r.str("_uuid"), LogicalPort: r.str("logical_port"), Type: pipeline.PortType(r.str("type")),
 			TunnelKey: uint32(r.num("tunnel_key")), DatapathKey: dpKey[r.str("datapath")],
 			Chassis: chassisName[r.str("chassis")], EncapIP: encapIP[r.str("encap")],
 			Options: r.smap("options"), ParentPort: r.str("parent_port"), Tag: uint16(r.num("tag")),

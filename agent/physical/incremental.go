@@ -1,5 +1,7 @@
 package physical
 
+import "github.com/chassisd/chassisd/openflow/pipeline"
+
 // Affected returns the rows whose flows must be recomputed (with
 // ComputeFor) after the Port_Binding rows changed (added, modified or
 // deleted) between before and after, in the spirit of ovn-controller's
@@ -51,27 +53,27 @@ func (c *computer) affectedBy(pb *PortBinding, out map[string]bool) {
 			}
 		}
 	}
-	routerFacing := pb.Type == "patch" || pb.Type == "l3gateway" || pb.Type == "chassisredirect"
+	routerFacing := pb.Type == pipeline.PortPatch || pb.Type == pipeline.PortL3Gateway || pb.Type == pipeline.PortChassisRedirect
 	for _, p := range c.ports {
 		switch {
 		case p.Options["peer"] == name || (pb.Options["peer"] != "" && p.LogicalPort == pb.Options["peer"]):
 			out[p.UUID] = true
 		case p.ParentPort == name:
 			out[p.UUID] = true
-		case p.Type == "chassisredirect" && p.Options["distributed-port"] == name:
+		case p.Type == pipeline.PortChassisRedirect && p.Options["distributed-port"] == name:
 			out[p.UUID] = true
-		case routerFacing && (p.Type == "localnet" || p.Options["redirect-type"] != ""):
+		case routerFacing && (p.Type == pipeline.PortLocalnet || p.Options["redirect-type"] != ""):
 			out[p.UUID] = true
 		}
 	}
 	switch {
-	case pb.Type == "localnet":
+	case pb.Type == pipeline.PortLocalnet:
 		portsOnDP(pb.DatapathKey)
-	case pb.Type == "external":
+	case pb.Type == pipeline.PortExternal:
 		if ld := c.localDP[pb.DatapathKey]; ld != nil && ld.localnet != nil {
 			out[ld.localnet.UUID] = true
 		}
-	case pb.Type == "" && len(pb.AdditionalChassis) > 0:
+	case pb.Type == pipeline.PortVIF && len(pb.AdditionalChassis) > 0:
 		portsOnDP(pb.DatapathKey)
 	}
 	for _, mc := range c.mcGroups {

@@ -1,6 +1,10 @@
 package physical
 
-import "github.com/chassisd/chassisd/tunnel"
+import (
+	"github.com/chassisd/chassisd/tunnel"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
+)
 
 // Input is everything Compute needs, as ovn-controller sees it after one
 // run of its engine. All names are SB names (Chassis.name, logical_port).
@@ -87,10 +91,8 @@ type Datapath struct {
 type PortBinding struct {
 	UUID        string
 	LogicalPort string
-	// Type is the SB type: "", "patch", "l3gateway", "localnet",
-	// "localport", "l2gateway", "chassisredirect", "external", "virtual",
-	// "remote", "vtep".
-	Type        string
+	// Type is the SB type.
+	Type        pipeline.PortType
 	TunnelKey   uint32
 	DatapathKey uint32
 	// Chassis is the bound chassis' name ("" when unbound);

@@ -3,6 +3,8 @@ package physical
 import (
 	"log/slog"
 	"sort"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // multicastGroup is consider_mc_group(): table 40 delivers to the local
@@ -33,7 +35,7 @@ func (c *computer) multicastGroup(mc *MulticastGroup) {
 
 		// ovn-controller 23.03 tests "patch" on its own, then goes on with
 		// the chain below; no branch of it matches a patch port.
-		if port.Type == "patch" {
+		if port.Type == pipeline.PortPatch {
 			if ld.dp.IsTransitSwitch {
 				deliver(&local, port.TunnelKey)
 			} else {
@@ -42,7 +44,7 @@ func (c *computer) multicastGroup(mc *MulticastGroup) {
 			continue
 		}
 		switch {
-		case port.Type == "remote":
+		case port.Type == pipeline.PortRemote:
 			if port.Chassis != "" {
 				remote.load(fieldOutport, uint64(port.TunnelKey))
 				if t := c.tunnelFor(port.Chassis, ""); t != nil {
@@ -50,14 +52,14 @@ func (c *computer) multicastGroup(mc *MulticastGroup) {
 					remote.output(t.OFPort)
 				}
 			}
-		case port.Type == "localport":
+		case port.Type == pipeline.PortLocalport:
 			deliver(&remote, port.TunnelKey)
 		case (port.Chassis == c.in.Chassis || contains(port.AdditionalChassis, c.in.Chassis)) &&
-			(c.in.VIFs[lport] != 0 || port.Type == "l3gateway"):
+			(c.in.VIFs[lport] != 0 || port.Type == pipeline.PortL3Gateway):
 			deliver(&local, port.TunnelKey)
 		case c.in.PatchPorts[port.LogicalPort] != 0:
 			deliver(&local, port.TunnelKey)
-		case port.Type == "chassisredirect" && port.Chassis == c.in.Chassis:
+		case port.Type == pipeline.PortChassisRedirect && port.Chassis == c.in.Chassis:
 			if dist := c.byName[port.Options["distributed-port"]]; dist != nil && dist.DatapathKey == port.DatapathKey {
 				deliver(&local, dist.TunnelKey)
 			}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Tunnel overheads (lib/ovn-util.h) and header sizes for path MTU.
@@ -24,7 +25,7 @@ const (
 func (c *computer) multichassisPorts(ld *localDatapath) []*PortBinding {
 	var out []*PortBinding
 	for _, pb := range c.ports {
-		if pb.DatapathKey == ld.dp.TunnelKey && pb.Type == "" && len(pb.AdditionalChassis) > 0 {
+		if pb.DatapathKey == ld.dp.TunnelKey && pb.Type == pipeline.PortVIF && len(pb.AdditionalChassis) > 0 {
 			out = append(out, pb)
 		}
 	}
@@ -44,7 +45,7 @@ func (c *computer) enforceTunnelingForMultichassis(pb *PortBinding, ld *localDat
 	if len(ts) == 0 {
 		return
 	}
-	vtep := pb.Type == "vtep"
+	vtep := pb.Type == pipeline.PortVTEP
 	for _, mcp := range mcps {
 		var a actionList
 		if vtep {

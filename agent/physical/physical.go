@@ -10,6 +10,7 @@ import (
 	"github.com/chassisd/chassisd/agent/internal/ovshash"
 	"github.com/chassisd/chassisd/openflow/flow"
 	"github.com/chassisd/chassisd/openflow/ofctrl"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Compute returns the physical flows ovn-controller 23.03.1 would install
@@ -137,14 +138,14 @@ func newComputer(in *Input) *computer {
 			continue
 		}
 		switch pb.Type {
-		case "localnet":
+		case pipeline.PortLocalnet:
 			if ld.localnet == nil {
 				ld.localnet = pb
 			} else {
 				slog.Warn("physical: several localnet ports on one datapath, using the first",
 					"datapath", pb.DatapathKey, "used", ld.localnet.LogicalPort, "ignored", pb.LogicalPort)
 			}
-		case "external":
+		case pipeline.PortExternal:
 			ld.externalPorts = append(ld.externalPorts, pb)
 		}
 	}
@@ -168,7 +169,7 @@ func newComputer(in *Input) *computer {
 // addPeerPorts records pb and its peer as peer ports of their datapaths
 // when ovn-controller links them (need_add_peer_to_local()).
 func (c *computer) addPeerPorts(pb *PortBinding) {
-	if pb.Type != "patch" && pb.Type != "l3gateway" {
+	if pb.Type != pipeline.PortPatch && pb.Type != pipeline.PortL3Gateway {
 		return
 	}
 	peer := c.byName[pb.Options["peer"]]
@@ -196,10 +197,10 @@ func (ld *localDatapath) addPeerPort(local, remote *PortBinding) {
 // bound here, a distributed patch port, or a DGP whose always-redirect
 // chassisredirect port may be here.
 func (c *computer) needAddPeerToLocal(pb *PortBinding) bool {
-	if pb.Type == "l3gateway" && pb.Chassis == c.in.Chassis {
+	if pb.Type == pipeline.PortL3Gateway && pb.Chassis == c.in.Chassis {
 		return true
 	}
-	if pb.Type != "patch" {
+	if pb.Type != pipeline.PortPatch {
 		return false
 	}
 	crpName := pb.Options["chassis-redirect-port"]

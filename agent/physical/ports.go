@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // accessType is how this chassis reaches a port (enum access_type).
@@ -24,10 +25,10 @@ func (c *computer) portBinding(pb *PortBinding) {
 		return
 	}
 	switch {
-	case pb.Type == "patch" || (pb.Type == "l3gateway" && pb.Chassis == c.in.Chassis):
+	case pb.Type == pipeline.PortPatch || (pb.Type == pipeline.PortL3Gateway && pb.Chassis == c.in.Chassis):
 		c.patchPort(pb)
 		return
-	case pb.Type == "chassisredirect" && (pb.Chassis == c.in.Chassis || c.haGroupActive(pb)):
+	case pb.Type == pipeline.PortChassisRedirect && (pb.Chassis == c.in.Chassis || c.haGroupActive(pb)):
 		c.localRedirect(pb)
 		return
 	}
@@ -81,7 +82,7 @@ func (c *computer) findOFPort(pb *PortBinding) (ofport, tag uint16, parent *Port
 			tag = pb.Tag
 			parent = c.byName[pb.ParentPort]
 		}
-	case pb.Type == "localnet" || pb.Type == "l2gateway":
+	case pb.Type == pipeline.PortLocalnet || pb.Type == pipeline.PortL2Gateway:
 		ofport = c.in.PatchPorts[pb.LogicalPort]
 		if ofport != 0 {
 			tag = pb.Tag
@@ -134,7 +135,7 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 	z := c.zones(pb)
 	c.localCommonFlows(pb, parent, z)
 	cookie := cookieOf(pb.UUID)
-	isLocalnetLike := pb.Type == "localnet" || pb.Type == "l2gateway"
+	isLocalnetLike := pb.Type == pipeline.PortLocalnet || pb.Type == pipeline.PortL2Gateway
 
 	// Table 0: classify by in_port (and VLAN), strip the tag, load the
 	// logical ingress metadata and enter the ingress pipeline.
@@ -153,7 +154,7 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 
 	var meta actionList
 	meta.ingressMetadata(pb, z)
-	if pb.Type == "localport" {
+	if pb.Type == pipeline.PortLocalport {
 		meta.loadBits(fieldFlags, 10, 1, 1) // MLF_LOCALPORT
 	}
 	meta.resubmit(tableLogIngress)
@@ -168,7 +169,7 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 		c.add(tablePhyToLog, 100, cookie, newMatch().inPort(ofport).noVLAN().done(), meta.list())
 	}
 
-	if pb.Type == "localnet" {
+	if pb.Type == pipeline.PortLocalnet {
 		c.replaceChassisMACFlows(pb, ld, ofport)
 	}
 
@@ -188,12 +189,12 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 	}
 	c.add(tableLogToPhy, 100, cookie, outportMatch(pb.DatapathKey, pb.TunnelKey).done(), out.list())
 
-	if pb.Type == "localnet" {
+	if pb.Type == pipeline.PortLocalnet {
 		c.replaceRouterPortMACFlows(pb, ld, ofport)
 		c.localnetLoopbackFlows(pb, ld)
 	}
 
-	if pb.Type == "localport" {
+	if pb.Type == pipeline.PortLocalport {
 		// Traffic from a localport is never tunnelled.
 		var a actionList
 		c.add(tableRemoteOutput, 150, cookie,

@@ -3,6 +3,7 @@ package physical
 // Distributed gateway ports (chassisredirect) and HA chassis groups.
 
 import (
+	"github.com/chassisd/chassisd/openflow/pipeline"
 	"github.com/chassisd/chassisd/tunnel"
 )
 
@@ -29,7 +30,7 @@ func (c *computer) localRedirect(pb *PortBinding) {
 // chassisredirect port with redirect-type=bridged is reached through the
 // localnet of the switch its distributed port connects to.
 func (c *computer) remoteRedirectBridged(pb *PortBinding, ld *localDatapath) {
-	if pb.Type != "chassisredirect" || len(pb.MAC) == 0 {
+	if pb.Type != pipeline.PortChassisRedirect || len(pb.MAC) == 0 {
 		return
 	}
 	mac, ok := parseMAC(firstField(pb.MAC[0]))
@@ -81,7 +82,7 @@ func (c *computer) chassisResident(name string) bool {
 	if pb == nil {
 		return false
 	}
-	if pb.Type != "chassisredirect" {
+	if pb.Type != pipeline.PortChassisRedirect {
 		return pb.Chassis == c.in.Chassis
 	}
 	return c.haGroupActive(pb) || (len(pb.HAChassis) == 0 && pb.Chassis == c.in.Chassis)

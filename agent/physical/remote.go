@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // remotePort is the PORT_REMOTE / PORT_HA_REMOTE branch: table 39 sends
@@ -81,7 +82,7 @@ func (c *computer) remoteOverlay(pb *PortBinding) {
 		return
 	}
 	var a actionList
-	vtep := pb.Type == "vtep"
+	vtep := pb.Type == pipeline.PortVTEP
 	if vtep {
 		a.loadBits(fieldInPort, 0, 16, uint64(flow.PortAny))
 	}
@@ -113,7 +114,7 @@ func (c *computer) remoteHA(pb *PortBinding) {
 		return
 	}
 	var a actionList
-	c.encapsulation(&a, first, pb.DatapathKey, pb.TunnelKey, pb.Type == "vtep")
+	c.encapsulation(&a, first, pb.DatapathKey, pb.TunnelKey, pb.Type == pipeline.PortVTEP)
 	b := flow.Bundle{Fields: flow.HashEthSrc, Algorithm: flow.BundleActiveBackup}
 	for _, m := range members {
 		if t := c.tunnelFor(m.Chassis, ""); t != nil {

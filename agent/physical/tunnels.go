@@ -2,6 +2,7 @@ package physical
 
 import (
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // tunnelReceive is the table-0 part of physical_run() for tunnels: take the
@@ -54,7 +55,7 @@ func (c *computer) tunnelReceive() {
 			continue
 		}
 		for _, pb := range c.ports {
-			if pb.Type != "vtep" || pb.Chassis == "" || pb.Chassis != t.Chassis {
+			if pb.Type != pipeline.PortVTEP || pb.Chassis == "" || pb.Chassis != t.Chassis {
 				continue
 			}
 			var a actionList

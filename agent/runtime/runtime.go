@@ -14,12 +14,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Port is the part of a Port_Binding locality needs.
 type Port struct {
 	Name     string
-	Type     string
+	Type     pipeline.PortType
 	Datapath string // Datapath_Binding UUID
 	Options  map[string]string
 	// BoundHere: claimed by (or being claimed by) this chassis.
@@ -54,11 +56,11 @@ func LocalDatapaths(ports []Port) map[string]bool {
 	for i := range ports {
 		p := &ports[i]
 		switch p.Type {
-		case "", "l2gateway", "l3gateway", "virtual":
+		case pipeline.PortVIF, pipeline.PortL2Gateway, pipeline.PortL3Gateway, pipeline.PortVirtual:
 			if p.BoundHere {
 				add(p.Datapath)
 			}
-		case "chassisredirect", "external":
+		case pipeline.PortChassisRedirect, pipeline.PortExternal:
 			if p.BoundHere || p.InHAGroup {
 				add(p.Datapath)
 			}
@@ -69,14 +71,14 @@ func LocalDatapaths(ports []Port) map[string]bool {
 		queue = nil
 		for _, dp := range next {
 			for _, p := range byDP[dp] {
-				if p.Type != "patch" && p.Type != "l3gateway" {
+				if p.Type != pipeline.PortPatch && p.Type != pipeline.PortL3Gateway {
 					continue
 				}
 				peer := byName[p.Options["peer"]]
 				if peer == nil {
 					continue
 				}
-				if p.Type == "l3gateway" && !p.BoundHere {
+				if p.Type == pipeline.PortL3Gateway && !p.BoundHere {
 					continue
 				}
 				if needPeer(peer, byName) {
@@ -120,11 +122,11 @@ func ZoneUsers(ports []Port, local map[string]bool) []string {
 		switch {
 		case p.BoundHere:
 			users[p.Name] = true
-		case p.Type == "localport" && p.HasLocalInterface:
+		case p.Type == pipeline.PortLocalport && p.HasLocalInterface:
 			users[p.Name] = true
-		case p.Type == "localnet" && local[p.Datapath]:
+		case p.Type == pipeline.PortLocalnet && local[p.Datapath]:
 			users[p.Name] = true
-		case (p.Type == "chassisredirect" || p.Type == "external") && p.InHAGroup:
+		case (p.Type == pipeline.PortChassisRedirect || p.Type == pipeline.PortExternal) && p.InHAGroup:
 			users[p.Name] = true
 		}
 	}

@@ -8,6 +8,7 @@ package sbinput
 import (
 	"github.com/chassisd/chassisd/agent/db/sbdb"
 	"github.com/chassisd/chassisd/agent/lflow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 func deref[T any](p *T) T {
@@ -46,7 +47,7 @@ func Datapath(r *sbdb.DatapathBinding, local bool) lflow.Datapath {
 func PortBinding(r *sbdb.PortBinding, chassisName func(uuid string) string, resident, related bool) lflow.PortBinding {
 	p := lflow.PortBinding{
 		UUID: r.UUID, Name: r.LogicalPort, Datapath: r.Datapath, TunnelKey: uint32(r.TunnelKey),
-		Type: r.Type, Resident: resident, Related: related,
+		Type: pipeline.PortType(r.Type), Resident: resident, Related: related,
 		MACs: r.MAC, PortSecurity: r.PortSecurity,
 	}
 	if r.Chassis != nil && chassisName != nil {
