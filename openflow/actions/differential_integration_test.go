@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chassisd/chassisd/openflow/expr"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // TestDifferentialAgainstOVNController builds a small topology (switch,
@@ -106,18 +107,18 @@ func TestDifferentialAgainstOVNController(t *testing.T) {
 	var results []result
 	for _, r := range lflows {
 		uuid := sbUUID(r[0])
-		var pipeline, actions string
+		var pipe, actions string
 		var table int
-		_ = json.Unmarshal(r[3], &pipeline)
+		_ = json.Unmarshal(r[3], &pipe)
 		_ = json.Unmarshal(r[4], &table)
 		_ = json.Unmarshal(r[5], &actions)
 		dpl := []string{sbUUID(r[1])}
 		if dpl[0] == "" {
 			dpl = dpGroups[sbUUID(r[2])]
 		}
-		p, base := Ingress, TableLogIngress
-		if pipeline == "egress" {
-			p, base = Egress, TableLogEgress
+		p, base := Ingress, pipeline.TableLogIngress
+		if pipe == "egress" {
+			p, base = Egress, pipeline.TableLogEgress
 		}
 		for _, du := range dpl {
 			d := dps[du]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chassisd/chassisd/openflow/expr"
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // EncodeParams is the context actions are encoded in (struct
@@ -71,80 +72,40 @@ type EncodeParams struct {
 	OVN2303 bool
 }
 
-// OpenFlow tables of OVN 24.03.0 and 23.03.1+ (controller/lflow.h).
-const (
-	TableLogIngress       = 8
-	TableOutputInit       = 37
-	TableLogEgress        = 42
-	TableSaveInport       = 64
-	TableMACBinding       = 66
-	TableMACLookup        = 67
-	TableChkLBHairpin     = 68
-	TableChkLBHairpinRepl = 69
-	TableCTSnatHairpin    = 70
-	TableGetFDB           = 71
-	TableLookupFDB        = 72
-	TableChkInPortSec     = 73
-	TableChkOutPortSec    = 75
-	TableECMPNHMAC        = 76
-	TableECMPNH           = 77
-	TableChkLBAffinity    = 78
-	TableMACCacheUse      = 79
-)
-
 // DefaultEncodeParams returns production parameters for a flow of the given
 // pipeline on a switch or router datapath: the 24.03 table numbers, output
 // to table 37 from ingress and 64 from egress, common NAT zone reg11.
 func DefaultEncodeParams(p Pipeline, isSwitch bool) EncodeParams {
-	out := uint8(TableOutputInit)
+	out := uint8(pipeline.TableOutputInit)
 	if p == Egress {
-		out = TableSaveInport
+		out = pipeline.TableSaveInport
 	}
 	return EncodeParams{
 		IsSwitch:            isSwitch,
 		Pipeline:            p,
-		IngressTable:        TableLogIngress,
-		EgressTable:         TableLogEgress,
+		IngressTable:        pipeline.TableLogIngress,
+		EgressTable:         pipeline.TableLogEgress,
 		OutputTable:         out,
-		MACBindTable:        TableMACBinding,
-		MACLookupTable:      TableMACLookup,
-		LBHairpinTable:      TableChkLBHairpin,
-		LBHairpinReplyTable: TableChkLBHairpinRepl,
-		CTSnatVIPTable:      TableCTSnatHairpin,
-		FDBTable:            TableGetFDB,
-		FDBLookupTable:      TableLookupFDB,
-		InPortSecTable:      TableChkInPortSec,
-		OutPortSecTable:     TableChkOutPortSec,
-		ECMPNHMACTable:      TableECMPNHMAC,
-		ECMPNHTable:         TableECMPNH,
-		LBAffinityTable:     TableChkLBAffinity,
-		MACCacheUseTable:    TableMACCacheUse,
-		CommonNATCTZone:     flow.FieldReg(11),
+		MACBindTable:        pipeline.TableMACBinding,
+		MACLookupTable:      pipeline.TableMACLookup,
+		LBHairpinTable:      pipeline.TableChkLBHairpin,
+		LBHairpinReplyTable: pipeline.TableChkLBHairpinReply,
+		CTSnatVIPTable:      pipeline.TableCTSnatHairpin,
+		FDBTable:            pipeline.TableGetFDB,
+		FDBLookupTable:      pipeline.TableLookupFDB,
+		InPortSecTable:      pipeline.TableChkInPortSec,
+		OutPortSecTable:     pipeline.TableChkOutPortSec,
+		ECMPNHMACTable:      pipeline.TableECMPNHMAC,
+		ECMPNHTable:         pipeline.TableECMPNH,
+		LBAffinityTable:     pipeline.TableChkLBAffinity,
+		MACCacheUseTable:    pipeline.TableMACCacheUse,
+		CommonNATCTZone:     pipeline.RegDNATZone,
 	}
 }
 
 // Cookie is the first 32 bits of the logical flow UUID (the OpenFlow
 // cookie ovn-controller gives the flow's OpenFlow flows).
 func (ep *EncodeParams) Cookie() uint32 { return binary.BigEndian.Uint32(ep.LflowUUID[:4]) }
-
-// Logical registers (include/ovn/logical-fields.h).
-var (
-	fieldLogFlags   = flow.FieldReg(10)
-	fieldLogInport  = flow.FieldReg(14)
-	fieldLogOutport = flow.FieldReg(15)
-	fieldReg0       = flow.FieldReg(0)
-	fieldXXReg0     = flow.FieldXXReg(0)
-)
-
-// MLF_* bits of the logical flags register used by the encoder.
-const (
-	mlfLookupMAC       = 6
-	mlfLookupLBHairpin = 7
-	mlfLookupFDB       = 8
-	mlfCheckPortSec    = 12
-	mlfLookupECMPNH    = 13
-	mlfUseLBAffSession = 14
-)
 
 type encoder struct {
 	ep  *EncodeParams
@@ -320,9 +281,9 @@ func (e *encoder) restoreArgs(args []arg) {
 // resultFromFlag clears a flag bit, resubmits, and moves the bit into dst.
 func (e *encoder) resultFromFlag(dst Field, table uint8, bit int) {
 	d := e.subfield(dst)
-	e.loadBits(0, fieldLogFlags, bit, 1)
+	e.loadBits(0, pipeline.RegFlags, bit, 1)
 	e.resubmit(table)
-	e.put(flow.Move{Src: flow.Subfield{Field: fieldLogFlags, Offset: bit, Bits: 1}, Dst: d})
+	e.put(flow.Move{Src: flow.Subfield{Field: pipeline.RegFlags, Offset: bit, Bits: 1}, Dst: d})
 }
 
 func (a *Simple) encode(e *encoder) {
@@ -463,11 +424,11 @@ func (a *Nest) encode(e *encoder) {
 }
 
 func (a *GetMAC) encode(e *encoder) {
-	ipField := fieldReg0
+	ipField := flow.FieldReg0
 	if a.ND {
-		ipField = fieldXXReg0
+		ipField = flow.FieldXXReg0
 	}
-	args := []arg{{e.subfield(a.Port), fieldLogOutport}, {e.subfield(a.IP), ipField}}
+	args := []arg{{e.subfield(a.Port), pipeline.RegOutport}, {e.subfield(a.IP), ipField}}
 	e.setupArgs(args)
 	e.loadBits(0, flow.FieldEthDst, 0, 48)
 	e.resubmit(e.ep.MACBindTable)
@@ -475,33 +436,33 @@ func (a *GetMAC) encode(e *encoder) {
 }
 
 func (a *PutMAC) encode(e *encoder) {
-	ipField, op := fieldReg0, OpPutARP
+	ipField, op := flow.FieldReg0, OpPutARP
 	if a.ND {
-		ipField, op = fieldXXReg0, OpPutND
+		ipField, op = flow.FieldXXReg0, OpPutND
 	}
-	args := []arg{{e.subfield(a.Port), fieldLogInport}, {e.subfield(a.IP), ipField}, {e.subfield(a.MAC), flow.FieldEthSrc}}
+	args := []arg{{e.subfield(a.Port), pipeline.RegInport}, {e.subfield(a.IP), ipField}, {e.subfield(a.MAC), flow.FieldEthSrc}}
 	e.setupArgs(args)
 	e.controllerOp(op)
 	e.restoreArgs(args)
 }
 
 func (a *LookupMAC) encode(e *encoder) {
-	ipField := fieldReg0
+	ipField := flow.FieldReg0
 	if a.ND {
-		ipField = fieldXXReg0
+		ipField = flow.FieldXXReg0
 	}
 	if a.NoMAC {
-		args := []arg{{e.subfield(a.Port), fieldLogOutport}, {e.subfield(a.IP), ipField}}
+		args := []arg{{e.subfield(a.Port), pipeline.RegOutport}, {e.subfield(a.IP), ipField}}
 		e.setupArgs(args)
 		e.put(flow.StackPush{Subfield: whole(flow.FieldEthDst)})
-		e.resultFromFlag(a.Dst, e.ep.MACBindTable, mlfLookupMAC)
+		e.resultFromFlag(a.Dst, e.ep.MACBindTable, pipeline.FlagLookupMACBit)
 		e.put(flow.StackPop{Subfield: whole(flow.FieldEthDst)})
 		e.restoreArgs(args)
 		return
 	}
-	args := []arg{{e.subfield(a.Port), fieldLogInport}, {e.subfield(a.IP), ipField}, {e.subfield(a.MAC), flow.FieldEthSrc}}
+	args := []arg{{e.subfield(a.Port), pipeline.RegInport}, {e.subfield(a.IP), ipField}, {e.subfield(a.MAC), flow.FieldEthSrc}}
 	e.setupArgs(args)
-	e.resultFromFlag(a.Dst, e.ep.MACLookupTable, mlfLookupMAC)
+	e.resultFromFlag(a.Dst, e.ep.MACLookupTable, pipeline.FlagLookupMACBit)
 	e.restoreArgs(args)
 }
 
@@ -530,19 +491,19 @@ func (a *Result) encode(e *encoder) {
 	case ResDNSLookup:
 		e.controller(e.resultHeader(userdataHeader(OpDNSLookup), a.Dst), true, e.ep.CtrlMeterID)
 	case ResChkLBHairpin:
-		e.resultFromFlag(a.Dst, e.ep.LBHairpinTable, mlfLookupLBHairpin)
+		e.resultFromFlag(a.Dst, e.ep.LBHairpinTable, pipeline.FlagLookupLBHairpinBit)
 	case ResChkLBHairpinReply:
-		e.resultFromFlag(a.Dst, e.ep.LBHairpinReplyTable, mlfLookupLBHairpin)
+		e.resultFromFlag(a.Dst, e.ep.LBHairpinReplyTable, pipeline.FlagLookupLBHairpinBit)
 	case ResCheckInPortSec:
-		e.resultFromFlag(a.Dst, e.ep.InPortSecTable, mlfCheckPortSec)
+		e.resultFromFlag(a.Dst, e.ep.InPortSecTable, pipeline.FlagCheckPortSecBit)
 	case ResCheckOutPortSec:
-		e.resultFromFlag(a.Dst, e.ep.OutPortSecTable, mlfCheckPortSec)
+		e.resultFromFlag(a.Dst, e.ep.OutPortSecTable, pipeline.FlagCheckPortSecBit)
 	case ResChkECMPNHMAC:
-		e.resultFromFlag(a.Dst, e.ep.ECMPNHMACTable, mlfLookupECMPNH)
+		e.resultFromFlag(a.Dst, e.ep.ECMPNHMACTable, pipeline.FlagLookupCommitECMPNHBit)
 	case ResChkECMPNH:
-		e.resultFromFlag(a.Dst, e.ep.ECMPNHTable, mlfLookupECMPNH)
+		e.resultFromFlag(a.Dst, e.ep.ECMPNHTable, pipeline.FlagLookupCommitECMPNHBit)
 	case ResChkLBAff:
-		e.resultFromFlag(a.Dst, e.ep.LBAffinityTable, mlfUseLBAffSession)
+		e.resultFromFlag(a.Dst, e.ep.LBAffinityTable, pipeline.FlagUseLBAffSessionBit)
 	}
 }
 
@@ -616,14 +577,14 @@ func (a *BindVport) encode(e *encoder) {
 	if !ok {
 		return
 	}
-	args := []arg{{e.subfield(a.Parent), fieldLogInport}}
+	args := []arg{{e.subfield(a.Parent), pipeline.RegInport}}
 	e.setupArgs(args)
 	e.controller(binary.BigEndian.AppendUint32(userdataHeader(OpBindVport), key), false, e.ep.CtrlMeterID)
 	e.restoreArgs(args)
 }
 
 func (a *HandleSvcCheck) encode(e *encoder) {
-	args := []arg{{e.subfield(a.Port), fieldLogInport}}
+	args := []arg{{e.subfield(a.Port), pipeline.RegInport}}
 	e.setupArgs(args)
 	e.controllerOp(OpHandleSvcCheck)
 	e.restoreArgs(args)
@@ -656,14 +617,14 @@ func (a *FwdGroup) encode(e *encoder) {
 		}
 		// OVN prints the key in decimal behind "0x" (load=0x%d); ports with
 		// keys >= 10 get a different key in the group. Reproduced as is.
-		fmt.Fprintf(&sb, "load=0x%d->NXM_NX_REG%d[0..15]", key, 15)
+		fmt.Fprintf(&sb, "load=0x%d->NXM_NX_REG%d[0..15]", key, pipeline.RegOutport-flow.FieldReg0)
 		fmt.Fprintf(&sb, ",resubmit(,%d)", e.ep.OutputTable)
 	}
 	e.group(sb.String())
 }
 
 func (a *PutFDB) encode(e *encoder) {
-	args := []arg{{e.subfield(a.Port), fieldLogInport}, {e.subfield(a.MAC), flow.FieldEthSrc}}
+	args := []arg{{e.subfield(a.Port), pipeline.RegInport}, {e.subfield(a.MAC), flow.FieldEthSrc}}
 	e.setupArgs(args)
 	e.controllerOp(OpPutFDB)
 	e.restoreArgs(args)
@@ -673,22 +634,22 @@ func (a *GetFDB) encode(e *encoder) {
 	dst := e.subfield(a.Dst)
 	args := []arg{{e.subfield(a.MAC), flow.FieldEthDst}}
 	e.setupArgs(args)
-	e.loadBits(0, fieldLogOutport, 0, 32)
+	e.loadBits(0, pipeline.RegOutport, 0, 32)
 	e.resubmit(e.ep.FDBTable)
 	e.restoreArgs(args)
-	if dst.Field != fieldLogOutport {
-		e.put(flow.Move{Src: whole(fieldLogOutport), Dst: dst})
+	if dst.Field != pipeline.RegOutport {
+		e.put(flow.Move{Src: whole(pipeline.RegOutport), Dst: dst})
 	}
 }
 
 func (a *LookupFDB) encode(e *encoder) {
-	args := []arg{{e.subfield(a.Port), fieldLogInport}, {e.subfield(a.MAC), flow.FieldEthSrc}}
+	args := []arg{{e.subfield(a.Port), pipeline.RegInport}, {e.subfield(a.MAC), flow.FieldEthSrc}}
 	e.setupArgs(args)
 	dst := e.subfield(a.Dst)
-	e.loadBits(0, fieldLogFlags, mlfLookupFDB, 1)
+	e.loadBits(0, pipeline.RegFlags, pipeline.FlagLookupFDBBit, 1)
 	e.resubmit(e.ep.FDBLookupTable)
 	e.restoreArgs(args)
-	e.put(flow.Move{Src: flow.Subfield{Field: fieldLogFlags, Offset: mlfLookupFDB, Bits: 1}, Dst: dst})
+	e.put(flow.Move{Src: flow.Subfield{Field: pipeline.RegFlags, Offset: pipeline.FlagLookupFDBBit, Bits: 1}, Dst: dst})
 }
 
 func (a *Sample) encode(e *encoder) {

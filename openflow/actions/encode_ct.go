@@ -7,20 +7,16 @@ import (
 	"strings"
 
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
-// OVN_CT_* bits of ct_label / ct_mark that ct_lb sets.
-const (
-	ctNatted    = 2
-	ctSkipSNAT  = 4
-	ctForceSNAT = 8
-)
-
-func (e *encoder) ctZone() int {
+// ctZone is the register holding the zone of ct_next, ct_commit and ct_lb:
+// the port's zone on switches, the DNAT zone on routers.
+func (e *encoder) ctZone() flow.Field {
 	if e.ep.IsSwitch {
-		return 13
+		return pipeline.RegCTZone
 	}
-	return 11
+	return pipeline.RegDNATZone
 }
 
 func (a *CTLB) encode(e *encoder) {
@@ -36,9 +32,9 @@ func (a *CTLB) encode(e *encoder) {
 	flag := ""
 	switch a.Flag {
 	case LBFlagSkipSNAT:
-		flag = fmt.Sprintf("%d/%d", ctSkipSNAT, ctSkipSNAT)
+		flag = fmt.Sprintf("%d/%d", pipeline.CTLBSkipSNAT, pipeline.CTLBSkipSNAT)
 	case LBFlagForceSNAT:
-		flag = fmt.Sprintf("%d/%d", ctForceSNAT, ctForceSNAT)
+		flag = fmt.Sprintf("%d/%d", pipeline.CTLBForceSNAT, pipeline.CTLBForceSNAT)
 	}
 	var sb strings.Builder
 	method := "dp_hash"
@@ -59,7 +55,7 @@ func (a *CTLB) encode(e *encoder) {
 			fmt.Fprintf(&sb, ":%d", b.Port)
 		}
 		fmt.Fprintf(&sb, "),commit,table=%d,zone=NXM_NX_REG%d[0..15],exec(set_field:%d/%d->%s",
-			table, e.ctZone(), ctNatted, ctNatted, flagReg)
+			table, e.ctZone()-flow.FieldReg0, pipeline.CTNatted, pipeline.CTNatted, flagReg)
 		if flag != "" {
 			fmt.Fprintf(&sb, ",set_field:%s->%s", flag, flagReg)
 		}
@@ -81,7 +77,7 @@ type natSpec struct {
 type ctSpec struct {
 	commit  bool
 	table   uint8
-	zoneReg int
+	zoneReg flow.Field
 	nat     *natSpec
 	exec    flow.Actions
 }
@@ -107,7 +103,7 @@ func (a *CTCommitV1) encode(e *encoder) {
 	if a.LabelMask != [16]byte{} {
 		exec = append(exec, setField(flow.FieldCTLabel, append([]byte(nil), a.Label[:]...), append([]byte(nil), a.LabelMask[:]...)))
 	}
-	e.ctNAT(ctSpec{commit: true, table: flow.TableNone, zoneReg: 13, nat: e.zeroSNAT(), exec: exec})
+	e.ctNAT(ctSpec{commit: true, table: flow.TableNone, zoneReg: pipeline.RegCTZone, nat: e.zeroSNAT(), exec: exec})
 }
 
 func (e *encoder) ctCommit(nested Actions) {
@@ -116,12 +112,12 @@ func (e *encoder) ctCommit(nested Actions) {
 }
 
 func (a *CTNat) encode(e *encoder) {
-	zone := 11
+	zone := pipeline.RegDNATZone
 	switch a.Kind {
 	case NATSrc:
-		zone = 12
+		zone = pipeline.RegSNATZone
 	case NATDstInCZone, NATSrcInCZone:
-		zone = int(e.ep.CommonNATCTZone - flow.FieldReg(0))
+		zone = e.ep.CommonNATCTZone
 	}
 	nat := &natSpec{addr: a.IP}
 	if a.IP.IsValid() {
@@ -136,11 +132,11 @@ func (a *CTNat) encode(e *encoder) {
 }
 
 func (a *CTCommitNat) encode(e *encoder) {
-	zone := 13
+	zone := pipeline.RegCTZone
 	if !e.ep.IsSwitch {
-		zone = 11
+		zone = pipeline.RegDNATZone
 		if !a.DNATZone {
-			zone = 12
+			zone = pipeline.RegSNATZone
 		}
 	}
 	e.ctNAT(ctSpec{commit: true, table: uint8(a.Table) + e.firstTable(e.ep.Pipeline), zoneReg: zone, nat: &natSpec{}})
@@ -148,7 +144,7 @@ func (a *CTCommitNat) encode(e *encoder) {
 
 // ctNAT appends the ct action described by s.
 func (e *encoder) ctNAT(s ctSpec) {
-	ct := flow.CT{Commit: s.commit, Table: s.table, Zone: flow.Subfield{Field: flow.FieldReg(s.zoneReg), Offset: 0, Bits: 16}}
+	ct := flow.CT{Commit: s.commit, Table: s.table, Zone: flow.Subfield{Field: s.zoneReg, Offset: 0, Bits: 16}}
 	if s.nat != nil {
 		nat := flow.NAT{Kind: flow.NATNone}
 		switch {
@@ -230,7 +226,7 @@ func (e *encoder) ecmpLearn(nwConn, ipv6 bool, proto uint8) flow.Learn {
 	} else {
 		l.Specs = append(l.Specs, learnMatchFrom(tpSrc, tpDst), learnMatchFrom(tpDst, tpSrc))
 	}
-	l.Specs = append(l.Specs, learnLoadImm(flow.Subfield{Field: fieldLogFlags, Offset: mlfLookupECMPNH, Bits: 1}, []byte{1}))
+	l.Specs = append(l.Specs, learnLoadImm(flow.Subfield{Field: pipeline.RegFlags, Offset: pipeline.FlagLookupCommitECMPNHBit, Bits: 1}, []byte{1}))
 	return l
 }
 
@@ -251,13 +247,13 @@ func (a *CommitLBAff) encode(e *encoder) {
 	ipSrc, ipDst := flow.FieldIPv4Src, flow.FieldIPv4Dst
 	vip := a.VIP.Unmap().AsSlice()
 	backend := a.Backend.Unmap().AsSlice()
-	backendField := flow.FieldReg(4)
+	backendField := pipeline.RegLBAffMatchIPv4
 	if ipv6 {
 		ipSrc, ipDst = flow.FieldIPv6Src, flow.FieldIPv6Dst
 		vip, backend = a.VIP.AsSlice(), a.Backend.AsSlice()
-		backendField = flow.FieldXXReg(0)
+		backendField = pipeline.RegLBAffMatchLSIPv6
 		if !e.ep.IsSwitch {
-			backendField = flow.FieldXXReg(1)
+			backendField = pipeline.RegLBAffMatchLRIPv6
 		}
 	}
 	l.Specs = append(l.Specs,
@@ -272,10 +268,10 @@ func (a *CommitLBAff) encode(e *encoder) {
 			learnMatchImm(tpDst, []byte{byte(a.VIPPort >> 8), byte(a.VIPPort)}))
 	}
 	l.Specs = append(l.Specs,
-		learnLoadImm(flow.Subfield{Field: fieldLogFlags, Offset: mlfUseLBAffSession, Bits: 1}, []byte{1}),
+		learnLoadImm(flow.Subfield{Field: pipeline.RegFlags, Offset: pipeline.FlagUseLBAffSessionBit, Bits: 1}, []byte{1}),
 		learnLoadImm(whole(backendField), backend))
 	if a.BackendPort != 0 {
-		l.Specs = append(l.Specs, learnLoadImm(flow.Subfield{Field: flow.FieldReg(8), Offset: 0, Bits: 16},
+		l.Specs = append(l.Specs, learnLoadImm(flow.Subfield{Field: pipeline.RegLBAffMatchPort, Offset: 0, Bits: 16},
 			[]byte{byte(a.BackendPort >> 8), byte(a.BackendPort)}))
 	}
 	e.put(l)

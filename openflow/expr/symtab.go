@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Level is a symbol's measurement level: which operators it accepts.
@@ -267,28 +269,6 @@ func (st *Symtab) AddOVNField(name string, bytes, bits int) (*Symbol, error) {
 	return st.add(&Symbol{Name: name, Width: bits, OVNField: &OVNField{Name: name, Bytes: bytes, Bits: bits}, Level: Nominal, RW: WriteAll})
 }
 
-// Logical flag bits (MLF_*_BIT, include/ovn/logical-fields.h of 24.03).
-const (
-	FlagAllowLoopbackBit    = 0
-	FlagForceSNATForDNATBit = 2
-	FlagForceSNATForLBBit   = 3
-	FlagSkipSNATForLBBit    = 9
-	FlagUseSNATZoneBit      = 11
-	FlagLocalnetBit         = 15
-	FlagRxFromTunnelBit     = 16
-	FlagICMPSNATBit         = 17
-)
-
-// OVN conntrack mark/label bits (OVN_CT_*_BIT).
-const (
-	ctBlockedBit      = 0
-	ctNattedBit       = 1
-	ctLBSkipSNATBit   = 2
-	ctLBForceSNATBit  = 3
-	ctECMPEthFirstBit = 32
-	ctECMPEthEndBit   = 79
-)
-
 // must panics on a symbol-table construction error: the built-in table is a
 // program constant, so an error there is a bug.
 func must(_ *Symbol, err error) {
@@ -302,13 +282,13 @@ func must(_ *Symbol, err error) {
 func NewOVNSymtab() *Symtab {
 	st := NewSymtab()
 	// The logical ingress and egress ports live in reg14 and reg15.
-	must(st.AddString("inport", "reg14", "", WriteDefault))
-	must(st.AddString("outport", "reg15", "", WriteDefault))
+	must(st.AddString("inport", pipeline.RegInport.Name(), "", WriteDefault))
+	must(st.AddString("outport", pipeline.RegOutport.Name(), "", WriteDefault))
 
 	// Logical registers: the expression code only handles overlapping
 	// fields declared as subfields, so the narrower registers are carved
 	// out of xxreg0/xxreg1 (and reg8/reg9 out of xreg4).
-	const nLogRegs = 10
+	const nLogRegs = pipeline.NumLogRegs
 	for xx := 0; xx < nLogRegs/4; xx++ {
 		must(st.AddField("xxreg"+strconv.Itoa(xx), "xxreg"+strconv.Itoa(xx), "", false, WriteDefault))
 	}
@@ -336,39 +316,39 @@ func NewOVNSymtab() *Symtab {
 		}
 	}
 
-	must(st.AddField("flags", "reg10", "", false, WriteDefault))
+	must(st.AddField("flags", pipeline.RegFlags.Name(), "", false, WriteDefault))
 	for _, fl := range []struct {
 		name string
 		bit  int
 	}{
-		{"flags.loopback", FlagAllowLoopbackBit},
-		{"flags.force_snat_for_dnat", FlagForceSNATForDNATBit},
-		{"flags.force_snat_for_lb", FlagForceSNATForLBBit},
-		{"flags.skip_snat_for_lb", FlagSkipSNATForLBBit},
-		{"flags.use_snat_zone", FlagUseSNATZoneBit},
-		{"flags.localnet", FlagLocalnetBit},
-		{"flags.icmp_snat", FlagICMPSNATBit},
-		{"flags.tunnel_rx", FlagRxFromTunnelBit},
+		{"flags.loopback", pipeline.FlagAllowLoopbackBit},
+		{"flags.force_snat_for_dnat", pipeline.FlagForceSNATForDNATBit},
+		{"flags.force_snat_for_lb", pipeline.FlagForceSNATForLBBit},
+		{"flags.skip_snat_for_lb", pipeline.FlagSkipSNATForLBBit},
+		{"flags.use_snat_zone", pipeline.FlagUseSNATZoneBit},
+		{"flags.localnet", pipeline.FlagLocalnetBit},
+		{"flags.icmp_snat", pipeline.FlagICMPSNATBit},
+		{"flags.tunnel_rx", pipeline.FlagRxFromTunnelBit},
 	} {
 		must(st.AddSubfield(fl.name, "", fmt.Sprintf("flags[%d]", fl.bit), WriteDefault))
 	}
 
 	bit := func(parent string, b int) string { return fmt.Sprintf("%s[%d]", parent, b) }
 	must(st.AddField("ct_mark", "ct_mark", "", false, WriteCTCommit))
-	must(st.AddSubfield("ct_mark.blocked", "", bit("ct_mark", ctBlockedBit), WriteCTCommit))
-	must(st.AddSubfield("ct_mark.natted", "", bit("ct_mark", ctNattedBit), WriteCTCommit))
+	must(st.AddSubfield("ct_mark.blocked", "", bit("ct_mark", pipeline.CTBlockedBit), WriteCTCommit))
+	must(st.AddSubfield("ct_mark.natted", "", bit("ct_mark", pipeline.CTNattedBit), WriteCTCommit))
 	must(st.AddSubfield("ct_mark.ecmp_reply_port", "", "ct_mark[16..31]", WriteCTCommit))
-	must(st.AddSubfield("ct_mark.skip_snat", "", bit("ct_mark", ctLBSkipSNATBit), WriteCTCommit))
-	must(st.AddSubfield("ct_mark.force_snat", "", bit("ct_mark", ctLBForceSNATBit), WriteCTCommit))
+	must(st.AddSubfield("ct_mark.skip_snat", "", bit("ct_mark", pipeline.CTLBSkipSNATBit), WriteCTCommit))
+	must(st.AddSubfield("ct_mark.force_snat", "", bit("ct_mark", pipeline.CTLBForceSNATBit), WriteCTCommit))
 
 	must(st.AddField("ct_label", "ct_label", "", false, WriteCTCommit))
-	must(st.AddSubfield("ct_label.blocked", "", bit("ct_label", ctBlockedBit), WriteCTCommit))
-	must(st.AddSubfield("ct_label.natted", "", bit("ct_label", ctNattedBit), WriteCTCommit))
-	must(st.AddSubfield("ct_label.ecmp_reply_eth", "", fmt.Sprintf("ct_label[%d..%d]", ctECMPEthFirstBit, ctECMPEthEndBit), WriteCTCommit))
+	must(st.AddSubfield("ct_label.blocked", "", bit("ct_label", pipeline.CTBlockedBit), WriteCTCommit))
+	must(st.AddSubfield("ct_label.natted", "", bit("ct_label", pipeline.CTNattedBit), WriteCTCommit))
+	must(st.AddSubfield("ct_label.ecmp_reply_eth", "", fmt.Sprintf("ct_label[%d..%d]", pipeline.CTECMPEthFirstBit, pipeline.CTECMPEthLastBit), WriteCTCommit))
 	must(st.AddSubfield("ct_label.ecmp_reply_port", "", "ct_label[80..95]", WriteCTCommit))
 	must(st.AddSubfield("ct_label.label", "", "ct_label[96..127]", WriteCTCommit))
-	must(st.AddSubfield("ct_label.skip_snat", "", bit("ct_label", ctLBSkipSNATBit), WriteCTCommit))
-	must(st.AddSubfield("ct_label.force_snat", "", bit("ct_label", ctLBForceSNATBit), WriteCTCommit))
+	must(st.AddSubfield("ct_label.skip_snat", "", bit("ct_label", pipeline.CTLBSkipSNATBit), WriteCTCommit))
+	must(st.AddSubfield("ct_label.force_snat", "", bit("ct_label", pipeline.CTLBForceSNATBit), WriteCTCommit))
 
 	must(st.AddField("ct_state", "ct_state", "", false, WriteDefault))
 	// OVS CS_* bits; every state but "trk" only means something once the
