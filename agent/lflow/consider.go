@@ -7,6 +7,7 @@ import (
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/expr"
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // consider translates one logical flow for each of its local datapaths
@@ -114,9 +115,9 @@ func (t *Translator) considerDP(ls *lflowState, dp *Datapath, pa *parsedActions)
 	}
 
 	ingress := f.Pipeline == Ingress
-	first := uint8(actions.TableLogIngress)
+	first := uint8(pipeline.TableLogIngress)
 	if !ingress {
-		first = actions.TableLogEgress
+		first = pipeline.TableLogEgress
 	}
 	ptable := first + uint8(f.TableID)
 
@@ -196,7 +197,7 @@ func (t *Translator) considerDP(ls *lflowState, dp *Datapath, pa *parsedActions)
 	ep.DPKey = dp.TunnelKey
 	ep.CtrlMeterID = ctrlMeter
 	if _, ok := dp.ExternalIDs["snat-ct-zone"]; ok {
-		ep.CommonNATCTZone = flow.FieldReg(12)
+		ep.CommonNATCTZone = pipeline.RegSNATZone
 	}
 	ep.DPMeterSupport = t.features.DPMeter
 	ep.CTZeroSNATSupport = t.features.CTZeroSNAT
@@ -209,9 +210,9 @@ func (t *Translator) considerDP(ls *lflowState, dp *Datapath, pa *parsedActions)
 	t.noteGroupsMeters(ls, pa.acts, ofacts)
 
 	cookie := uint64(ovshash.UUIDPart0(f.UUID))
-	inReg := flow.FieldReg(15)
+	inReg := pipeline.RegOutport
 	if ingress {
-		inReg = flow.FieldReg(14)
+		inReg = pipeline.RegInport
 	}
 	var plain *contrib
 	for _, m := range compiled.Matches {

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/chassisd/chassisd/agent/internal/ovshash"
-	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // The tables lflow.c fills from Southbound rows other than Logical_Flow:
@@ -38,20 +38,6 @@ type FDB struct {
 	DPKey   uint32
 	PortKey uint32
 }
-
-const (
-	mlfLookupMAC    = 1 << 6
-	mlfLookupFDB    = 1 << 8
-	mlfCheckPortSec = 1 << 12
-
-	tableChkInPortSecND = 74
-)
-
-var (
-	regFlags   = flow.FieldReg(10)
-	regInport  = flow.FieldReg(14)
-	regOutport = flow.FieldReg(15)
-)
 
 // extraState is what the translator keeps for the non-lflow sources.
 type extraState struct {
@@ -182,7 +168,7 @@ func setFlag(bit uint64, on bool) flow.SetField {
 	if on {
 		v = bit
 	}
-	return flow.SetFieldMasked(regFlags, v, bit)
+	return flow.SetFieldMasked(pipeline.RegFlags, v, bit)
 }
 
 // considerMACBinding is consider_neighbor_flow.
@@ -210,8 +196,8 @@ func (t *Translator) considerMACBinding(b *MACBinding) {
 			return
 		}
 		v := ip.As4()
-		get.Set(flow.FieldReg(0), v[:])
-		lookup.Set(flow.FieldReg(0), v[:])
+		get.Set(flow.FieldReg0, v[:])
+		lookup.Set(flow.FieldReg0, v[:])
 		exact(&lookup, flow.FieldEthType, 0x0806)
 	} else {
 		ip, err := netip.ParseAddr(b.IP)
@@ -220,16 +206,16 @@ func (t *Translator) considerMACBinding(b *MACBinding) {
 			return
 		}
 		v := ip.As16()
-		get.Set(flow.FieldXXReg(0), v[:])
-		lookup.Set(flow.FieldXXReg(0), v[:])
+		get.Set(flow.FieldXXReg0, v[:])
+		lookup.Set(flow.FieldXXReg0, v[:])
 		exact(&lookup, flow.FieldEthType, 0x86dd)
 		exact(&lookup, flow.FieldIPProto, 58)
 		exact(&lookup, flow.FieldICMPv6Code, 0)
 	}
 	exact(&get, flow.FieldMetadata, uint64(dp.TunnelKey))
-	exact(&get, regOutport, uint64(pb.TunnelKey))
+	exact(&get, pipeline.RegOutport, uint64(pb.TunnelKey))
 	exact(&lookup, flow.FieldMetadata, uint64(dp.TunnelKey))
-	exact(&lookup, regInport, uint64(pb.TunnelKey))
+	exact(&lookup, pipeline.RegInport, uint64(pb.TunnelKey))
 	lookup.Set(flow.FieldEthSrc, mac)
 
 	prio := uint16(100)
@@ -241,10 +227,10 @@ func (t *Translator) considerMACBinding(b *MACBinding) {
 	}
 	cookie := uint64(ovshash.UUIDPart0(b.UUID))
 	out := t.extraOut(id)
-	t.addFlow(out, actions.TableMACBinding, prio, get, &contrib{source: b.UUID, cookie: cookie,
-		actions: flow.Actions{flow.SetField{Field: flow.FieldEthDst, Value: mac}, setFlag(mlfLookupMAC, true)}})
-	t.addFlow(out, actions.TableMACLookup, prio, lookup, &contrib{source: b.UUID, cookie: cookie,
-		actions: flow.Actions{setFlag(mlfLookupMAC, true)}})
+	t.addFlow(out, pipeline.TableMACBinding, prio, get, &contrib{source: b.UUID, cookie: cookie,
+		actions: flow.Actions{flow.SetField{Field: flow.FieldEthDst, Value: mac}, setFlag(pipeline.FlagLookupMAC, true)}})
+	t.addFlow(out, pipeline.TableMACLookup, prio, lookup, &contrib{source: b.UUID, cookie: cookie,
+		actions: flow.Actions{setFlag(pipeline.FlagLookupMAC, true)}})
 }
 
 // considerFDB is consider_fdb_flows.
@@ -271,11 +257,11 @@ func (t *Translator) considerFDB(f *FDB) {
 	get.Set(flow.FieldEthDst, mac)
 	exact(&lookup, flow.FieldMetadata, uint64(f.DPKey))
 	lookup.Set(flow.FieldEthSrc, mac)
-	exact(&lookup, regInport, uint64(f.PortKey))
+	exact(&lookup, pipeline.RegInport, uint64(f.PortKey))
 	cookie := uint64(ovshash.UUIDPart0(f.UUID))
 	out := t.extraOut(id)
-	t.addFlow(out, actions.TableGetFDB, 100, get, &contrib{source: f.UUID, cookie: cookie,
-		actions: flow.Actions{flow.SetFieldUint(regOutport, uint64(f.PortKey))}})
-	t.addFlow(out, actions.TableLookupFDB, 100, lookup, &contrib{source: f.UUID, cookie: cookie,
-		actions: flow.Actions{setFlag(mlfLookupFDB, true)}})
+	t.addFlow(out, pipeline.TableGetFDB, 100, get, &contrib{source: f.UUID, cookie: cookie,
+		actions: flow.Actions{flow.SetFieldUint(pipeline.RegOutport, uint64(f.PortKey))}})
+	t.addFlow(out, pipeline.TableLookupFDB, 100, lookup, &contrib{source: f.UUID, cookie: cookie,
+		actions: flow.Actions{setFlag(pipeline.FlagLookupFDB, true)}})
 }

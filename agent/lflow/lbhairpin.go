@@ -5,9 +5,9 @@ import (
 	"strings"
 
 	"github.com/chassisd/chassisd/agent/internal/ovshash"
-	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/expr"
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Load balancer hairpin tables (add_lb_hairpin_flows in controller/lflow.c):
@@ -193,20 +193,20 @@ func (t *Translator) considerLB(lb *LoadBalancer) {
 			}
 			if t.lbUseCTLabel {
 				lbl := make([]byte, 16)
-				lbl[15] = 2
+				lbl[15] = pipeline.CTNatted
 				m.SetMasked(flow.FieldCTLabel, lbl, lbl)
 			} else {
-				m.SetUint(flow.FieldCTMark, 2, 2)
+				m.SetUint(flow.FieldCTMark, pipeline.CTNatted, pipeline.CTNatted)
 			}
-			add(actions.TableChkLBHairpin, 100, m, flow.Actions{
-				flow.SetFieldMasked(regFlags, 1<<7, 1<<7),
+			add(pipeline.TableChkLBHairpin, 100, m, flow.Actions{
+				flow.SetFieldMasked(pipeline.RegFlags, 1<<pipeline.FlagLookupLBHairpinBit, 1<<pipeline.FlagLookupLBHairpinBit),
 				hairpinReplyLearn(snat, proto, b.port != 0, cookie),
 			})
 		}
 
 		// add_lb_ct_snat_hairpin_vip_flow
 		acts := flow.Actions{flow.CT{Commit: true, Table: flow.TableNone,
-			Zone:    flow.Subfield{Field: flow.FieldReg(12), Offset: 0, Bits: 16},
+			Zone:    flow.Subfield{Field: pipeline.RegSNATZone, Offset: 0, Bits: 16},
 			Actions: flow.Actions{flow.NAT{Kind: flow.NATSrc, MinAddr: snat}}}}
 		var m flow.Match
 		if !origTuple {
@@ -222,7 +222,7 @@ func (t *Translator) considerLB(lb *LoadBalancer) {
 		}
 		useSnatIP := (v.vip.Is4() && snat4.IsValid()) || (v.vip.Is6() && snat6.IsValid())
 		if !useSnatIP {
-			add(actions.TableCTSnatHairpin, prio, m, acts)
+			add(pipeline.TableCTSnatHairpin, prio, m, acts)
 			continue
 		}
 		for _, dp := range dps {
@@ -231,7 +231,7 @@ func (t *Translator) considerLB(lb *LoadBalancer) {
 			}
 			dm := m
 			exact(&dm, flow.FieldMetadata, uint64(dp.TunnelKey))
-			add(actions.TableCTSnatHairpin, prio+100, dm, acts)
+			add(pipeline.TableCTSnatHairpin, prio+100, dm, acts)
 		}
 	}
 }
@@ -243,13 +243,13 @@ func matchVIP(m *flow.Match, vip netip.Addr, origTuple bool) {
 	switch {
 	case vip.Is4() && origTuple:
 		exact(m, flow.FieldEthType, 0x0800)
-		m.Set(flow.FieldReg(1), vip.AsSlice())
+		m.Set(pipeline.RegLBOrigDIPv4, vip.AsSlice())
 	case vip.Is4():
 		exact(m, flow.FieldEthType, 0x0800)
 		m.Set(flow.FieldCTNwDst, vip.AsSlice())
 	case origTuple:
 		exact(m, flow.FieldEthType, 0x86dd)
-		m.Set(flow.FieldXXReg(1), vip.AsSlice())
+		m.Set(pipeline.RegLBOrigDIPv6, vip.AsSlice())
 	default:
 		exact(m, flow.FieldEthType, 0x86dd)
 		m.Set(flow.FieldCTIPv6Dst, vip.AsSlice())
@@ -261,7 +261,7 @@ func matchVIP(m *flow.Match, vip netip.Addr, origTuple bool) {
 func matchVIPPort(m *flow.Match, proto uint8, port uint16, origTuple bool) {
 	exact(m, flow.FieldIPProto, uint64(proto))
 	if origTuple {
-		m.SetUint(flow.FieldReg(2), uint64(port), 0xffff)
+		m.SetUint(pipeline.RegLBOrigTPDport, uint64(port), 0xffff)
 	} else {
 		exact(m, flow.FieldCTNwProto, uint64(proto))
 		exact(m, flow.FieldCTTpDst, uint64(port))
@@ -282,7 +282,7 @@ func l4Field(proto uint8, src bool) flow.Field {
 // flow matching the reply of the hairpinned session.
 func hairpinReplyLearn(snat netip.Addr, proto uint8, hasL4Port bool, cookie uint64) flow.Learn {
 	whole := flow.WholeField
-	l := flow.Learn{Table: actions.TableChkLBHairpinRepl, DeleteLearned: true,
+	l := flow.Learn{Table: pipeline.TableChkLBHairpinReply, DeleteLearned: true,
 		Priority: flow.LearnDefaultPriority, Cookie: cookie}
 	ethType, ipSrc, ipDst := []byte{0x08, 0x00}, flow.FieldIPv4Src, flow.FieldIPv4Dst
 	if snat.Is6() {
@@ -303,7 +303,7 @@ func hairpinReplyLearn(snat netip.Addr, proto uint8, hasL4Port bool, cookie uint
 		l.Specs = append(l.Specs, flow.LearnSpec{Kind: flow.LearnMatch, Src: whole(flow.FieldIPProto), Dst: whole(flow.FieldIPProto)})
 	}
 	l.Specs = append(l.Specs, flow.LearnSpec{Kind: flow.LearnLoad, Imm: []byte{1},
-		Dst: flow.Subfield{Field: regFlags, Offset: 7, Bits: 1}})
+		Dst: flow.Subfield{Field: pipeline.RegFlags, Offset: pipeline.FlagLookupLBHairpinBit, Bits: 1}})
 	return l
 }
 

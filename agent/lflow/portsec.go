@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/chassisd/chassisd/agent/internal/ovshash"
-	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/flow"
 	"github.com/chassisd/chassisd/openflow/pipeline"
 )
@@ -111,24 +110,24 @@ func (t *Translator) considerPortSec(pb *PortBinding) {
 		exact(&m, flow.FieldMetadata, uint64(dp.TunnelKey))
 		exact(&m, reg, uint64(pb.TunnelKey))
 	}
-	deny := flow.Actions{setFlag(mlfCheckPortSec, true)}
-	allow := flow.Actions{setFlag(mlfCheckPortSec, false)}
-	advND := flow.Actions{flow.Resubmit{Table: tableChkInPortSecND}}
+	deny := flow.Actions{setFlag(pipeline.FlagCheckPortSec, true)}
+	allow := flow.Actions{setFlag(pipeline.FlagCheckPortSec, false)}
+	advND := flow.Actions{flow.Resubmit{Table: pipeline.TableChkInPortSecND}}
 	add := func(table uint8, prio uint16, acts flow.Actions) {
 		t.addFlow(out, table, prio, m, &contrib{source: pb.UUID, cookie: cookie, actions: acts})
 	}
 	const (
-		inTbl  = actions.TableChkInPortSec
-		ndTbl  = tableChkInPortSecND
-		outTbl = actions.TableChkOutPortSec
+		inTbl  = pipeline.TableChkInPortSec
+		ndTbl  = pipeline.TableChkInPortSecND
+		outTbl = pipeline.TableChkOutPortSec
 	)
 
 	// build_in_port_sec_default_flows
-	reset(regInport)
+	reset(pipeline.RegInport)
 	add(inTbl, 80, deny)
 	exact(&m, flow.FieldEthType, 0x0806)
 	add(inTbl, 95, advND)
-	reset(regInport)
+	reset(pipeline.RegInport)
 	exact(&m, flow.FieldEthType, 0x0806)
 	add(ndTbl, 80, deny)
 	exact(&m, flow.FieldEthType, 0x86dd)
@@ -142,20 +141,20 @@ func (t *Translator) considerPortSec(pb *PortBinding) {
 	for _, a := range addrs {
 		// build_in_port_sec_no_ip_flows
 		if len(a.ip4) == 0 && len(a.ip6) == 0 {
-			reset(regInport)
+			reset(pipeline.RegInport)
 			m.Set(flow.FieldEthSrc, a.mac)
 			add(inTbl, 90, advND)
 		}
 		// build_in_port_sec_ip4_flows
 		if len(a.ip4) > 0 {
 			for _, p := range a.ip4 {
-				reset(regInport)
+				reset(pipeline.RegInport)
 				m.Set(flow.FieldEthSrc, a.mac)
 				exact(&m, flow.FieldEthType, 0x0800)
 				setIPMatch(&m, flow.FieldIPv4Src, p)
 				add(inTbl, 90, allow)
 			}
-			reset(regInport)
+			reset(pipeline.RegInport)
 			m.Set(flow.FieldEthSrc, a.mac)
 			exact(&m, flow.FieldEthType, 0x0800)
 			exact(&m, flow.FieldIPv4Src, 0)
@@ -168,14 +167,14 @@ func (t *Translator) considerPortSec(pb *PortBinding) {
 		// build_in_port_sec_arp_flows
 		if !(len(a.ip4) == 0 && len(a.ip6) > 0) {
 			if len(a.ip4) == 0 {
-				reset(regInport)
+				reset(pipeline.RegInport)
 				m.Set(flow.FieldEthSrc, a.mac)
 				exact(&m, flow.FieldEthType, 0x0806)
 				m.Set(flow.FieldARPSHA, a.mac)
 				add(ndTbl, 90, allow)
 			}
 			for _, p := range a.ip4 {
-				reset(regInport)
+				reset(pipeline.RegInport)
 				m.Set(flow.FieldEthSrc, a.mac)
 				exact(&m, flow.FieldEthType, 0x0806)
 				m.Set(flow.FieldARPSHA, a.mac)
@@ -186,13 +185,13 @@ func (t *Translator) considerPortSec(pb *PortBinding) {
 		// build_in_port_sec_ip6_flows
 		if len(a.ip6) > 0 {
 			for _, p := range a.ip6 {
-				reset(regInport)
+				reset(pipeline.RegInport)
 				m.Set(flow.FieldEthSrc, a.mac)
 				exact(&m, flow.FieldEthType, 0x86dd)
 				setIPMatch(&m, flow.FieldIPv6Src, p)
 				add(inTbl, 90, advND)
 			}
-			reset(regInport)
+			reset(pipeline.RegInport)
 			m.Set(flow.FieldEthSrc, a.mac)
 			exact(&m, flow.FieldEthType, 0x86dd)
 			m.Set(flow.FieldIPv6Src, lla(a.mac))
@@ -211,7 +210,7 @@ func (t *Translator) considerPortSec(pb *PortBinding) {
 			add(inTbl, 90, advND)
 		}
 		// build_in_port_sec_nd_flows
-		reset(regInport)
+		reset(pipeline.RegInport)
 		exact(&m, flow.FieldEthType, 0x86dd)
 		exact(&m, flow.FieldIPProto, 58)
 		exact(&m, flow.FieldIPTTL, 225)
@@ -234,7 +233,7 @@ func (t *Translator) considerPortSec(pb *PortBinding) {
 			m.Set(flow.FieldNDTarget, lla(a.mac))
 			add(ndTbl, 90, allow)
 			for _, p := range a.ip6 {
-				reset(regInport)
+				reset(pipeline.RegInport)
 				m.Set(flow.FieldEthSrc, a.mac)
 				exact(&m, flow.FieldEthType, 0x86dd)
 				exact(&m, flow.FieldIPProto, 58)
@@ -255,24 +254,24 @@ func (t *Translator) considerPortSec(pb *PortBinding) {
 	}
 
 	// Out port security.
-	reset(regOutport)
+	reset(pipeline.RegOutport)
 	add(outTbl, 80, deny)
 	for _, a := range addrs {
 		// build_out_port_sec_no_ip_flows
-		reset(regOutport)
+		reset(pipeline.RegOutport)
 		m.Set(flow.FieldEthDst, a.mac)
 		add(outTbl, 85, allow)
 		if len(a.ip4) == 0 && len(a.ip6) == 0 {
 			continue
 		}
 		// build_out_port_sec_ip4_flows
-		reset(regOutport)
+		reset(pipeline.RegOutport)
 		m.Set(flow.FieldEthDst, a.mac)
 		exact(&m, flow.FieldEthType, 0x0800)
 		add(outTbl, 90, deny)
 		if len(a.ip4) > 0 {
 			for _, p := range a.ip4 {
-				reset(regOutport)
+				reset(pipeline.RegOutport)
 				m.Set(flow.FieldEthDst, a.mac)
 				exact(&m, flow.FieldEthType, 0x0800)
 				if p.Bits() == 32 || !hostZero(p) {
@@ -290,7 +289,7 @@ func (t *Translator) considerPortSec(pb *PortBinding) {
 				}
 				add(outTbl, 95, allow)
 			}
-			reset(regOutport)
+			reset(pipeline.RegOutport)
 			m.Set(flow.FieldEthDst, a.mac)
 			exact(&m, flow.FieldEthType, 0x0800)
 			exact(&m, flow.FieldIPv4Dst, 0xffffffff)
@@ -300,19 +299,19 @@ func (t *Translator) considerPortSec(pb *PortBinding) {
 			add(outTbl, 95, allow)
 		}
 		// build_out_port_sec_ip6_flows
-		reset(regOutport)
+		reset(pipeline.RegOutport)
 		m.Set(flow.FieldEthDst, a.mac)
 		exact(&m, flow.FieldEthType, 0x86dd)
 		add(outTbl, 90, deny)
 		if len(a.ip6) > 0 {
 			for _, p := range a.ip6 {
-				reset(regOutport)
+				reset(pipeline.RegOutport)
 				m.Set(flow.FieldEthDst, a.mac)
 				exact(&m, flow.FieldEthType, 0x86dd)
 				setIPMatch(&m, flow.FieldIPv6Dst, p)
 				add(outTbl, 95, allow)
 			}
-			reset(regOutport)
+			reset(pipeline.RegOutport)
 			m.Set(flow.FieldEthDst, a.mac)
 			exact(&m, flow.FieldEthType, 0x86dd)
 			m.Set(flow.FieldIPv6Dst, lla(a.mac))

@@ -2,24 +2,8 @@ package physical
 
 import (
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
-
-// OpenFlow tables (controller/lflow.h, 23.03.1 numbering).
-const (
-	tablePhyToLog          = 0
-	tableLogIngress        = 8
-	tableOutputLargeDetect = 37
-	tableOutputLargeProc   = 38
-	tableRemoteOutput      = 39
-	tableLocalOutput       = 40
-	tableCheckLoopback     = 41
-	tableLogEgress         = 42
-	tableSaveInport        = 64
-	tableLogToPhy          = 65
-)
-
-// numLogRegs is MFF_N_LOG_REGS: reg0..reg9 are logical scratch registers.
-const numLogRegs = 10
 
 // actionList accumulates actions.
 type actionList struct{ as flow.Actions }
@@ -57,21 +41,21 @@ func (a *actionList) output(port uint16) *actionList {
 // zones is put_zones_ofpacts(): each non-zero zone is loaded.
 func (a *actionList) zones(z zoneIDs) *actionList {
 	if z.ct != 0 {
-		a.load(fieldCTZone, uint64(z.ct))
+		a.load(pipeline.RegCTZone, uint64(z.ct))
 	}
 	if z.dnat != 0 {
-		a.load(fieldDNATZone, uint64(z.dnat))
+		a.load(pipeline.RegDNATZone, uint64(z.dnat))
 	}
 	if z.snat != 0 {
-		a.load(fieldSNATZone, uint64(z.snat))
+		a.load(pipeline.RegSNATZone, uint64(z.snat))
 	}
 	return a
 }
 
 // clearLogRegs zeroes reg0..reg9.
 func (a *actionList) clearLogRegs() *actionList {
-	for i := 0; i < numLogRegs; i++ {
-		a.load(flow.FieldReg(i), 0)
+	for i := 0; i < pipeline.NumLogRegs; i++ {
+		a.load(flow.FieldReg0+flow.Field(i), 0)
 	}
 	return a
 }
@@ -81,7 +65,7 @@ func (a *actionList) clearLogRegs() *actionList {
 func (a *actionList) ingressMetadata(pb *PortBinding, z zoneIDs) *actionList {
 	a.zones(z)
 	a.load(fieldMetadata, uint64(pb.DatapathKey))
-	return a.load(fieldInport, uint64(pb.TunnelKey))
+	return a.load(pipeline.RegInport, uint64(pb.TunnelKey))
 }
 
 // hairpinOutput pushes in_port, sets it to OFPP_NONE so that output to
@@ -90,7 +74,7 @@ func (a *actionList) hairpinOutput() *actionList {
 	return a.add(
 		flow.StackPush{Subfield: flow.WholeField(fieldInPort)},
 		flow.SetFieldUint(fieldInPort, uint64(flow.PortAny)),
-		flow.Resubmit{Port: flow.PortInPort, Table: tableLogToPhy},
+		flow.Resubmit{Port: flow.PortInPort, Table: pipeline.TableLogToPhy},
 		flow.StackPop{Subfield: flow.WholeField(fieldInPort)},
 	)
 }

@@ -2,6 +2,7 @@ package physical
 
 import (
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // chassisMACConjID is CHASSIS_MAC_TO_ROUTER_MAC_CONJID.
@@ -21,7 +22,7 @@ func (c *computer) chassisMACConjunctions() {
 				// ovn-controller gives up on all remaining MACs.
 				return
 			}
-			c.add(tablePhyToLog, 180, cookieOf(rc.UUID),
+			c.add(pipeline.TablePhyToLog, 180, cookieOf(rc.UUID),
 				newMatch().bytes(flow.FieldEthSrc, mac[:]).done(),
 				flow.Actions{flow.Conjunction{ID: chassisMACConjID, K: 1, N: 2}})
 		}
@@ -62,10 +63,10 @@ func (c *computer) replaceChassisMACFlows(ln *PortBinding, ld *localDatapath, of
 		}
 		a.ingressMetadata(ln, z)
 		a.setEthSrc(mac)
-		a.resubmit(tableLogIngress)
-		c.add(tablePhyToLog, 180, cookie, m.done(), a.list())
+		a.resubmit(pipeline.TableLogIngress)
+		c.add(pipeline.TablePhyToLog, 180, cookie, m.done(), a.list())
 
-		c.add(tablePhyToLog, 180, cookie, vlanMatch.done(),
+		c.add(pipeline.TablePhyToLog, 180, cookie, vlanMatch.done(),
 			flow.Actions{flow.Conjunction{ID: chassisMACConjID, K: 2, N: 2}})
 	}
 }
@@ -106,7 +107,7 @@ func (c *computer) replaceRouterPortMACFlows(ln *PortBinding, ld *localDatapath,
 		if ln.Tag != 0 {
 			a.add(flow.PopVLAN{})
 		}
-		c.add(tableLogToPhy, 150, cookieOf(ln.UUID),
+		c.add(pipeline.TableLogToPhy, 150, cookieOf(ln.UUID),
 			outportMatch(ln.DatapathKey, ln.TunnelKey).bytes(flow.FieldEthSrc, rmac[:]).done(), a.list())
 	}
 }

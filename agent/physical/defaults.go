@@ -4,40 +4,41 @@ package physical
 
 import (
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // defaults are the catch-all flows of physical_run().
 func (c *computer) defaults() {
 	all := newMatch().done()
-	c.add(tablePhyToLog, 0, 0, all, c.dropActions(tablePhyToLog))
+	c.add(pipeline.TablePhyToLog, 0, 0, all, c.dropActions(pipeline.TablePhyToLog))
 
 	var a actionList
-	c.add(tableOutputLargeDetect, 0, 0, all, a.resubmit(tableRemoteOutput).list())
+	c.add(pipeline.TableOutputLargeDetect, 0, 0, all, a.resubmit(pipeline.TableRemoteOutput).list())
 	a = actionList{}
-	c.add(tableOutputLargeProc, 10, 0, newMatch().flags(flagAllowLoopback, flagAllowLoopback).done(),
-		a.resubmit(tableLocalOutput).list())
+	c.add(pipeline.TableOutputLargeProcess, 10, 0, newMatch().flags(pipeline.FlagAllowLoopback, pipeline.FlagAllowLoopback).done(),
+		a.resubmit(pipeline.TableLocalOutput).list())
 	a = actionList{}
-	c.add(tableOutputLargeProc, 0, 0, all, a.resubmit(tableRemoteOutput).list())
+	c.add(pipeline.TableOutputLargeProcess, 0, 0, all, a.resubmit(pipeline.TableRemoteOutput).list())
 
 	// Ramp traffic (not loopback) and local-only traffic never leave.
 	a = actionList{}
-	c.add(tableRemoteOutput, 150, 0, newMatch().flags(flagRcvFromRamp, flagRcvFromRamp|flagAllowLoopback).done(),
-		a.resubmit(tableLocalOutput).list())
+	c.add(pipeline.TableRemoteOutput, 150, 0, newMatch().flags(pipeline.FlagRcvFromRamp, pipeline.FlagRcvFromRamp|pipeline.FlagAllowLoopback).done(),
+		a.resubmit(pipeline.TableLocalOutput).list())
 	a = actionList{}
-	c.add(tableRemoteOutput, 150, 0, newMatch().flags(flagLocalOnly, flagLocalOnly).done(),
-		a.resubmit(tableLocalOutput).list())
+	c.add(pipeline.TableRemoteOutput, 150, 0, newMatch().flags(pipeline.FlagLocalOnly, pipeline.FlagLocalOnly).done(),
+		a.resubmit(pipeline.TableLocalOutput).list())
 	a = actionList{}
-	c.add(tableRemoteOutput, 0, 0, all, a.resubmit(tableLocalOutput).list())
+	c.add(pipeline.TableRemoteOutput, 0, 0, all, a.resubmit(pipeline.TableLocalOutput).list())
 
-	c.add(tableLocalOutput, 0, 0, all, c.dropActions(tableLocalOutput))
-
-	a = actionList{}
-	c.add(tableCheckLoopback, 0, 0, all, a.clearLogRegs().resubmit(tableLogEgress).list())
+	c.add(pipeline.TableLocalOutput, 0, 0, all, c.dropActions(pipeline.TableLocalOutput))
 
 	a = actionList{}
-	c.add(tableSaveInport, 0, 0, all, a.resubmit(tableLogToPhy).list())
+	c.add(pipeline.TableCheckLoopback, 0, 0, all, a.clearLogRegs().resubmit(pipeline.TableLogEgress).list())
 
-	c.add(tableLogToPhy, 0, 0, all, c.dropActions(tableLogToPhy))
+	a = actionList{}
+	c.add(pipeline.TableSaveInport, 0, 0, all, a.resubmit(pipeline.TableLogToPhy).list())
+
+	c.add(pipeline.TableLogToPhy, 0, 0, all, c.dropActions(pipeline.TableLogToPhy))
 }
 
 // dropActions is put_drop(): empty, or a sample when drop debugging is on.

@@ -2,27 +2,13 @@ package physical
 
 import (
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Field shortcuts used throughout the package.
 var (
 	fieldMetadata = flow.FieldMetadata
 	fieldInPort   = flow.FieldInPort
-	fieldInport   = flow.FieldReg(14) // MFF_LOG_INPORT
-	fieldOutport  = flow.FieldReg(15) // MFF_LOG_OUTPORT
-	fieldFlags    = flow.FieldReg(10) // MFF_LOG_FLAGS
-	fieldDNATZone = flow.FieldReg(11) // MFF_LOG_DNAT_ZONE
-	fieldSNATZone = flow.FieldReg(12) // MFF_LOG_SNAT_ZONE
-	fieldCTZone   = flow.FieldReg(13) // MFF_LOG_CT_ZONE
-)
-
-// MFF_LOG_FLAGS bits.
-const (
-	flagAllowLoopback   = 1 << 0
-	flagRcvFromRamp     = 1 << 1
-	flagLocalOnly       = 1 << 4
-	flagNestedContainer = 1 << 5
-	flagLocalport       = 1 << 10
 )
 
 const allOnes32 = 0xffffffff
@@ -34,7 +20,7 @@ func newMatch() *matchBuilder { return &matchBuilder{} }
 
 // outportMatch is match_outport_dp_and_port_keys(): metadata and reg15.
 func outportMatch(dp, port uint32) *matchBuilder {
-	return newMatch().metadata(dp).reg(fieldOutport, port)
+	return newMatch().metadata(dp).reg(pipeline.RegOutport, port)
 }
 
 func (b *matchBuilder) metadata(dp uint32) *matchBuilder {
@@ -52,7 +38,9 @@ func (b *matchBuilder) regMasked(f flow.Field, v, mask uint32) *matchBuilder {
 	return b
 }
 
-func (b *matchBuilder) flags(v, mask uint32) *matchBuilder { return b.regMasked(fieldFlags, v, mask) }
+func (b *matchBuilder) flags(v, mask uint32) *matchBuilder {
+	return b.regMasked(pipeline.RegFlags, v, mask)
+}
 
 func (b *matchBuilder) inPort(p uint16) *matchBuilder {
 	b.m.SetUint(fieldInPort, uint64(p), 0xffff)

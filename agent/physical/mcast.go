@@ -23,14 +23,14 @@ func (c *computer) multicastGroup(mc *MulticastGroup) {
 			continue
 		}
 		if z := c.in.CTZones[port.LogicalPort]; z != 0 {
-			local.load(fieldCTZone, uint64(z))
+			local.load(pipeline.RegCTZone, uint64(z))
 		}
 		lport := port.LogicalPort
 		if port.ParentPort != "" {
 			lport = port.ParentPort
 		}
 		deliver := func(a *actionList, key uint32) {
-			a.load(fieldOutport, uint64(key)).resubmit(tableCheckLoopback)
+			a.load(pipeline.RegOutport, uint64(key)).resubmit(pipeline.TableCheckLoopback)
 		}
 
 		// ovn-controller 23.03 tests "patch" on its own, then goes on with
@@ -46,7 +46,7 @@ func (c *computer) multicastGroup(mc *MulticastGroup) {
 		switch {
 		case port.Type == pipeline.PortRemote:
 			if port.Chassis != "" {
-				remote.load(fieldOutport, uint64(port.TunnelKey))
+				remote.load(pipeline.RegOutport, uint64(port.TunnelKey))
 				if t := c.tunnelFor(port.Chassis, ""); t != nil {
 					c.encapsulation(&remote, t, mc.DatapathKey, port.TunnelKey, false)
 					remote.output(t.OFPort)
@@ -79,20 +79,20 @@ func (c *computer) multicastGroup(mc *MulticastGroup) {
 	match := outportMatch(mc.DatapathKey, mc.TunnelKey).done()
 	hasLocal := len(local.as) > 0
 	if hasLocal {
-		local.load(fieldOutport, uint64(mc.TunnelKey))
-		c.add(tableLocalOutput, 100, cookie, match, local.list())
+		local.load(pipeline.RegOutport, uint64(mc.TunnelKey))
+		c.add(pipeline.TableLocalOutput, 100, cookie, match, local.list())
 	}
 	if len(remoteChassis) > 0 || len(vtepChassis) > 0 || len(remote.as) > 0 {
 		if len(remote.as) > 0 {
-			remote.load(fieldOutport, uint64(mc.TunnelKey))
+			remote.load(pipeline.RegOutport, uint64(mc.TunnelKey))
 		}
 		c.fanout(&remote, remoteChassis, mc, false)
 		c.fanout(&remote, vtepChassis, mc, true)
 		if len(remote.as) > 0 {
 			if hasLocal {
-				remote.resubmit(tableLocalOutput)
+				remote.resubmit(pipeline.TableLocalOutput)
 			}
-			c.add(tableRemoteOutput, 100, cookie, match, remote.list())
+			c.add(pipeline.TableRemoteOutput, 100, cookie, match, remote.list())
 		}
 	}
 }

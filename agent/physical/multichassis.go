@@ -55,8 +55,8 @@ func (c *computer) enforceTunnelingForMultichassis(pb *PortBinding, ld *localDat
 			c.encapsulation(&a, t, pb.DatapathKey, pb.TunnelKey, vtep)
 			a.output(t.OFPort)
 		}
-		c.add(tableRemoteOutput, 110, cookieOf(pb.UUID),
-			outportMatch(pb.DatapathKey, pb.TunnelKey).reg(fieldInport, mcp.TunnelKey).done(), a.list())
+		c.add(pipeline.TableRemoteOutput, 110, cookieOf(pb.UUID),
+			outportMatch(pb.DatapathKey, pb.TunnelKey).reg(pipeline.RegInport, mcp.TunnelKey).done(), a.list())
 		c.pktTooBig(pb, mcp, ts)
 	}
 }
@@ -103,7 +103,7 @@ func (c *computer) pktTooBig(pb, mcp *PortBinding, ts []*Tunnel) {
 		return
 	}
 	for _, ipv6 := range []bool{false, true} {
-		for _, dir := range []flow.Field{fieldInport, fieldOutport} {
+		for _, dir := range []flow.Field{pipeline.RegInport, pipeline.RegOutport} {
 			c.detectPktTooBig(pb, mcp, mtu, ipv6, dir)
 			c.replyICMPTooBig(pb, mcp, mtu, ipv6, dir)
 		}
@@ -123,24 +123,21 @@ func ethTypeFor(ipv6 bool) uint64 {
 	return ethTypeIP
 }
 
-// reg9[1] is northd's REGBIT_PKT_LARGER.
-var pktLargerBit = flow.Subfield{Field: flow.FieldReg(9), Offset: 1, Bits: 1}
-
 func (c *computer) detectPktTooBig(pb, mcp *PortBinding, mtu uint16, ipv6 bool, dir flow.Field) {
 	m := newMatch().set(flow.FieldEthType, ethTypeFor(ipv6)).metadata(pb.DatapathKey).reg(dir, mcp.TunnelKey)
 	var a actionList
-	a.add(flow.CheckPktLarger{Len: mtu, Dst: pktLargerBit})
-	a.resubmit(tableOutputLargeProc)
-	c.add(tableOutputLargeDetect, 100, cookieOf(pb.UUID), m.done(), a.list())
+	a.add(flow.CheckPktLarger{Len: mtu, Dst: pipeline.RegPktLarger})
+	a.resubmit(pipeline.TableOutputLargeProcess)
+	c.add(pipeline.TableOutputLargeDetect, 100, cookieOf(pb.UUID), m.done(), a.list())
 }
 
 func (c *computer) replyICMPTooBig(pb, mcp *PortBinding, mtu uint16, ipv6 bool, dir flow.Field) {
 	m := newMatch().set(flow.FieldEthType, ethTypeFor(ipv6)).metadata(pb.DatapathKey).reg(dir, mcp.TunnelKey).
-		regMasked(flow.FieldReg(9), 2, 2)
+		regMasked(pipeline.RegPktLarger.Field, 1<<pipeline.RegPktLarger.Offset, 1<<pipeline.RegPktLarger.Offset)
 
 	var inner actionList
-	inner.add(flow.Load(pktLargerBit, 0)) // the error is not too big
-	inner.loadBits(fieldFlags, 0, 1, 1)   // delivered locally: loopback
+	inner.add(flow.Load(pipeline.RegPktLarger, 0)) // the error is not too big
+	inner.loadBits(pipeline.RegFlags, 0, 1, 1)     // delivered locally: loopback
 	swap := func(a, b flow.Field) {
 		inner.add(flow.StackPush{Subfield: flow.WholeField(a)}, flow.StackPush{Subfield: flow.WholeField(b)},
 			flow.StackPop{Subfield: flow.WholeField(a)}, flow.StackPop{Subfield: flow.WholeField(b)})
@@ -160,10 +157,10 @@ func (c *computer) replyICMPTooBig(pb, mcp *PortBinding, mtu uint16, ipv6 bool, 
 		frag = controllerOp(actions.OpPutICMP4FragMTU, true, binary.BigEndian.AppendUint16(nil, fragMTU))
 	}
 	inner.add(frag)
-	inner.resubmit(tableLogIngress)
+	inner.resubmit(pipeline.TableLogIngress)
 
 	icmp := controllerOp(actions.OpICMP, true, inner.list().Append(nil))
-	c.add(tableOutputLargeProc, 100, cookieOf(pb.UUID), m.done(), flow.Actions{icmp})
+	c.add(pipeline.TableOutputLargeProcess, 100, cookieOf(pb.UUID), m.done(), flow.Actions{icmp})
 }
 
 // controllerOp is encode_controller_op(): a paused or plain controller
@@ -194,8 +191,8 @@ func (c *computer) activationStrategy(pb *PortBinding, ofport uint16, z zoneIDs)
 	var a actionList
 	a.ingressMetadata(pb, z)
 	a.add(controllerOp(actions.OpActivationStrategyRARP, false, nil))
-	a.resubmit(tableLogIngress)
-	c.add(tablePhyToLog, 1010, cookie, newMatch().set(flow.FieldEthType, 0x8035).inPort(ofport).done(), a.list())
-	c.add(tablePhyToLog, 1000, cookie, newMatch().inPort(ofport).done(), nil)
-	c.add(tableLogToPhy, 1000, cookie, outportMatch(pb.DatapathKey, pb.TunnelKey).done(), nil)
+	a.resubmit(pipeline.TableLogIngress)
+	c.add(pipeline.TablePhyToLog, 1010, cookie, newMatch().set(flow.FieldEthType, 0x8035).inPort(ofport).done(), a.list())
+	c.add(pipeline.TablePhyToLog, 1000, cookie, newMatch().inPort(ofport).done(), nil)
+	c.add(pipeline.TableLogToPhy, 1000, cookie, outportMatch(pb.DatapathKey, pb.TunnelKey).done(), nil)
 }

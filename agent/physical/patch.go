@@ -2,6 +2,7 @@ package physical
 
 import (
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // patchPort handles a logical patch port, and an l3gateway port bound here:
@@ -16,12 +17,12 @@ func (c *computer) patchPort(pb *PortBinding) {
 
 	var inner actionList
 	inner.add(flow.CTClear{})
-	inner.load(fieldDNATZone, 0).load(fieldSNATZone, 0).load(fieldCTZone, 0)
+	inner.load(pipeline.RegDNATZone, 0).load(pipeline.RegSNATZone, 0).load(pipeline.RegCTZone, 0)
 	inner.ingressMetadata(peer, c.zones(peer))
-	inner.load(fieldFlags, 0).load(fieldOutport, 0)
+	inner.load(pipeline.RegFlags, 0).load(pipeline.RegOutport, 0)
 	inner.clearLogRegs()
-	inner.resubmit(tableLogIngress)
-	c.add(tableLogToPhy, 100, cookieOf(pb.UUID),
+	inner.resubmit(pipeline.TableLogIngress)
+	c.add(pipeline.TableLogToPhy, 100, cookieOf(pb.UUID),
 		outportMatch(pb.DatapathKey, pb.TunnelKey).done(),
 		flow.Actions{flow.Clone{Actions: inner.list()}})
 }

@@ -103,28 +103,28 @@ func (c *computer) localCommonFlows(pb *PortBinding, parent *PortBinding, z zone
 	cookie := cookieOf(pb.UUID)
 
 	var a actionList
-	a.zones(z).resubmit(tableCheckLoopback)
-	c.add(tableLocalOutput, 100, cookie, outportMatch(dp, port).done(), a.list())
+	a.zones(z).resubmit(pipeline.TableCheckLoopback)
+	c.add(pipeline.TableLocalOutput, 100, cookie, outportMatch(dp, port).done(), a.list())
 
-	c.add(tableCheckLoopback, 100, cookie,
-		newMatch().metadata(dp).flags(0, flagAllowLoopback).reg(fieldInport, port).reg(fieldOutport, port).done(),
-		c.dropActions(tableCheckLoopback))
+	c.add(pipeline.TableCheckLoopback, 100, cookie,
+		newMatch().metadata(dp).flags(0, pipeline.FlagAllowLoopback).reg(pipeline.RegInport, port).reg(pipeline.RegOutport, port).done(),
+		c.dropActions(pipeline.TableCheckLoopback))
 
 	// Traffic to a nested container always shares the parent's OpenFlow
 	// port, so it hairpins without the loopback flag.
 	m := outportMatch(dp, port)
 	if parent == nil {
-		m.flags(flagAllowLoopback, flagAllowLoopback)
+		m.flags(pipeline.FlagAllowLoopback, pipeline.FlagAllowLoopback)
 	}
 	var h actionList
-	c.add(tableSaveInport, 100, cookie, m.done(), h.hairpinOutput().list())
+	c.add(pipeline.TableSaveInport, 100, cookie, m.done(), h.hairpinOutput().list())
 
 	if parent != nil {
 		// A container talking to its parent (cookie 0: shared by all the
 		// parent's children).
 		var p actionList
-		c.add(tableSaveInport, 100, 0,
-			outportMatch(dp, parent.TunnelKey).flags(flagNestedContainer, flagNestedContainer).done(),
+		c.add(pipeline.TableSaveInport, 100, 0,
+			outportMatch(dp, parent.TunnelKey).flags(pipeline.FlagNestedContainer, pipeline.FlagNestedContainer).done(),
 			p.hairpinOutput().list())
 	}
 }
@@ -143,7 +143,7 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 	var pre actionList
 	if tag != 0 || isLocalnetLike {
 		if parent != nil {
-			pre.loadBits(fieldFlags, 5, 1, 1) // MLF_NESTED_CONTAINER
+			pre.loadBits(pipeline.RegFlags, 5, 1, 1) // MLF_NESTED_CONTAINER
 		}
 		if !optionTrue(pb.Options, "vlan-passthru") || tag != 0 {
 			m.dlVLAN(tag)
@@ -155,18 +155,18 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 	var meta actionList
 	meta.ingressMetadata(pb, z)
 	if pb.Type == pipeline.PortLocalport {
-		meta.loadBits(fieldFlags, 10, 1, 1) // MLF_LOCALPORT
+		meta.loadBits(pipeline.RegFlags, 10, 1, 1) // MLF_LOCALPORT
 	}
-	meta.resubmit(tableLogIngress)
+	meta.resubmit(pipeline.TableLogIngress)
 	priority := uint16(100)
 	if tag != 0 {
 		priority = 150
 	}
-	c.add(tablePhyToLog, priority, cookie, m.done(), append(append(flow.Actions{}, pre.list()...), meta.list()...))
+	c.add(pipeline.TablePhyToLog, priority, cookie, m.done(), append(append(flow.Actions{}, pre.list()...), meta.list()...))
 
 	if tag == 0 && isLocalnetLike {
 		// Frames without any 802.1Q header.
-		c.add(tablePhyToLog, 100, cookie, newMatch().inPort(ofport).noVLAN().done(), meta.list())
+		c.add(pipeline.TablePhyToLog, 100, cookie, newMatch().inPort(ofport).noVLAN().done(), meta.list())
 	}
 
 	if pb.Type == pipeline.PortLocalnet {
@@ -187,7 +187,7 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 	if tag != 0 {
 		out.add(flow.PopVLAN{})
 	}
-	c.add(tableLogToPhy, 100, cookie, outportMatch(pb.DatapathKey, pb.TunnelKey).done(), out.list())
+	c.add(pipeline.TableLogToPhy, 100, cookie, outportMatch(pb.DatapathKey, pb.TunnelKey).done(), out.list())
 
 	if pb.Type == pipeline.PortLocalnet {
 		c.replaceRouterPortMACFlows(pb, ld, ofport)
@@ -197,9 +197,9 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 	if pb.Type == pipeline.PortLocalport {
 		// Traffic from a localport is never tunnelled.
 		var a actionList
-		c.add(tableRemoteOutput, 150, cookie,
-			newMatch().reg(fieldInport, pb.TunnelKey).metadata(pb.DatapathKey).done(),
-			a.resubmit(tableLocalOutput).list())
+		c.add(pipeline.TableRemoteOutput, 150, cookie,
+			newMatch().reg(pipeline.RegInport, pb.TunnelKey).metadata(pb.DatapathKey).done(),
+			a.resubmit(pipeline.TableLocalOutput).list())
 	}
 }
 
@@ -209,25 +209,25 @@ func (c *computer) localPort(pb *PortBinding, ld *localDatapath, ofport, tag uin
 func (c *computer) localnetLoopbackFlows(pb *PortBinding, ld *localDatapath) {
 	cookie := cookieOf(pb.UUID)
 	dp, port := pb.DatapathKey, pb.TunnelKey
-	c.add(tableCheckLoopback, 160, cookie,
-		outportMatch(dp, port).flags(flagLocalport, flagLocalport).done(), c.dropActions(tableCheckLoopback))
-	c.add(tableCheckLoopback, 160, cookie,
-		outportMatch(dp, port).flags(flagLocalOnly, flagLocalOnly).done(), c.dropActions(tableCheckLoopback))
+	c.add(pipeline.TableCheckLoopback, 160, cookie,
+		outportMatch(dp, port).flags(pipeline.FlagLocalport, pipeline.FlagLocalport).done(), c.dropActions(pipeline.TableCheckLoopback))
+	c.add(pipeline.TableCheckLoopback, 160, cookie,
+		outportMatch(dp, port).flags(pipeline.FlagLocalOnly, pipeline.FlagLocalOnly).done(), c.dropActions(pipeline.TableCheckLoopback))
 
 	for _, ext := range ld.externalPorts {
 		if ext.Chassis == "" || ext.Chassis != c.in.Chassis {
 			continue
 		}
 		var a actionList
-		a.clearLogRegs().resubmit(tableLogEgress)
+		a.clearLogRegs().resubmit(pipeline.TableLogEgress)
 		for _, s := range ext.MAC {
 			mac, ok := parseMAC(firstField(s))
 			if !ok {
 				slog.Warn("physical: bad MAC on external port", "port", ext.LogicalPort, "mac", s)
 				continue
 			}
-			c.add(tableCheckLoopback, 170, cookie,
-				outportMatch(dp, port).flags(flagLocalport, flagLocalport).bytes(flow.FieldEthDst, mac[:]).done(),
+			c.add(pipeline.TableCheckLoopback, 170, cookie,
+				outportMatch(dp, port).flags(pipeline.FlagLocalport, pipeline.FlagLocalport).bytes(flow.FieldEthDst, mac[:]).done(),
 				a.list())
 		}
 	}
@@ -237,8 +237,8 @@ func (c *computer) localnetLoopbackFlows(pb *PortBinding, ld *localDatapath) {
 // switch with a localnet port is reached through the physical network.
 func (c *computer) remoteViaLocalnet(pb *PortBinding, ld *localDatapath) {
 	var a actionList
-	a.load(fieldOutport, uint64(ld.localnet.TunnelKey)).resubmit(tableLocalOutput)
-	c.add(tableLocalOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
+	a.load(pipeline.RegOutport, uint64(ld.localnet.TunnelKey)).resubmit(pipeline.TableLocalOutput)
+	c.add(pipeline.TableLocalOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
 }
 
 // firstField is the first space-separated word of s (a Port_Binding.mac

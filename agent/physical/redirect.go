@@ -18,12 +18,12 @@ func (c *computer) localRedirect(pb *PortBinding) {
 	case dist.DatapathKey != pb.DatapathKey:
 		warnOnce("chassisredirect port refers to a distributed port in another datapath", pb.LogicalPort)
 	default:
-		a.load(fieldOutport, uint64(dist.TunnelKey))
+		a.load(pipeline.RegOutport, uint64(dist.TunnelKey))
 		a.zones(c.zones(dist))
-		a.resubmit(tableCheckLoopback)
+		a.resubmit(pipeline.TableCheckLoopback)
 	}
 	// Without a valid distributed port the flow still exists and drops.
-	c.add(tableLocalOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
+	c.add(pipeline.TableLocalOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
 }
 
 // remoteRedirectBridged is put_remote_port_redirect_bridged(): a remote
@@ -55,9 +55,9 @@ func (c *computer) remoteRedirectBridged(pb *PortBinding, ld *localDatapath) {
 	var a actionList
 	a.setEthSrc(mac)
 	a.load(fieldMetadata, uint64(lsKey))
-	a.load(fieldOutport, uint64(lsLD.localnet.TunnelKey))
-	a.resubmit(tableLogToPhy)
-	c.add(tableLocalOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
+	a.load(pipeline.RegOutport, uint64(lsLD.localnet.TunnelKey))
+	a.resubmit(pipeline.TableLogToPhy)
+	c.add(pipeline.TableLocalOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
 }
 
 // haGroupActive is ha_chassis_group_is_active() for this chassis.

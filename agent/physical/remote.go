@@ -31,10 +31,10 @@ func (c *computer) encapsulation(a *actionList, t *Tunnel, dpKey, outport uint32
 		a.loadBits(tunID, 0, 24, uint64(dpKey))
 		// The option is 4 bytes long: a whole-field set_field.
 		a.add(flow.SetField{Field: c.geneve, Value: []byte{byte(outport >> 24), byte(outport >> 16), byte(outport >> 8), byte(outport)}})
-		a.move(fieldInport, 0, c.geneve, 16, 15)
+		a.move(pipeline.RegInport, 0, c.geneve, 16, 15)
 	case "stt":
 		a.loadBits(tunID, 0, 64, uint64(dpKey)|uint64(outport)<<24)
-		a.move(fieldInport, 0, tunID, 40, 15)
+		a.move(pipeline.RegInport, 0, tunID, 40, 15)
 	case "vxlan":
 		vni := uint64(dpKey)
 		if !rampSwitch {
@@ -90,8 +90,8 @@ func (c *computer) remoteOverlay(pb *PortBinding) {
 		c.encapsulation(&a, t, pb.DatapathKey, pb.TunnelKey, vtep)
 		a.output(t.OFPort)
 	}
-	a.resubmit(tableLocalOutput)
-	c.add(tableRemoteOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
+	a.resubmit(pipeline.TableLocalOutput)
+	c.add(pipeline.TableRemoteOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
 }
 
 // remoteHA is put_remote_port_redirect_overlay_ha_remote(): encapsulate
@@ -122,7 +122,7 @@ func (c *computer) remoteHA(pb *PortBinding) {
 		}
 	}
 	a.add(b)
-	c.add(tableRemoteOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
+	c.add(pipeline.TableRemoteOutput, 100, cookieOf(pb.UUID), outportMatch(pb.DatapathKey, pb.TunnelKey).done(), a.list())
 }
 
 var warned sync.Map

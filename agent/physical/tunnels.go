@@ -16,20 +16,20 @@ func (c *computer) tunnelReceive() {
 		switch t.Type {
 		case "geneve":
 			a.move(tunID, 0, fieldMetadata, 0, 24)
-			a.move(c.geneve, 16, fieldInport, 0, 15)
-			a.move(c.geneve, 0, fieldOutport, 0, 16)
+			a.move(c.geneve, 16, pipeline.RegInport, 0, 15)
+			a.move(c.geneve, 0, pipeline.RegOutport, 0, 16)
 		case "stt":
-			a.move(tunID, 40, fieldInport, 0, 15)
-			a.move(tunID, 24, fieldOutport, 0, 16)
+			a.move(tunID, 40, pipeline.RegInport, 0, 15)
+			a.move(tunID, 24, pipeline.RegOutport, 0, 16)
 			a.move(tunID, 0, fieldMetadata, 0, 24)
 		case "vxlan":
-			a.move(tunID, 12, fieldOutport, 0, 12)
+			a.move(tunID, 12, pipeline.RegOutport, 0, 12)
 			a.move(tunID, 0, fieldMetadata, 0, 12)
 		default:
 			continue
 		}
-		a.resubmit(tableLocalOutput)
-		c.add(tablePhyToLog, 100, 0, newMatch().inPort(t.OFPort).done(), a.list())
+		a.resubmit(pipeline.TableLocalOutput)
+		c.add(pipeline.TablePhyToLog, 100, 0, newMatch().inPort(t.OFPort).done(), a.list())
 	}
 
 	// VXLAN carries 12 port bits: multicast keys come as 0x800|low 11 bits.
@@ -39,11 +39,11 @@ func (c *computer) tunnelReceive() {
 			continue
 		}
 		var a actionList
-		a.loadBits(fieldOutport, 15, 1, 1)
-		a.move(tunID, 12, fieldOutport, 0, 11)
+		a.loadBits(pipeline.RegOutport, 15, 1, 1)
+		a.move(tunID, 12, pipeline.RegOutport, 0, 11)
 		a.move(tunID, 0, fieldMetadata, 0, 12)
-		a.resubmit(tableLocalOutput)
-		c.add(tablePhyToLog, 105, 0,
+		a.resubmit(pipeline.TableLocalOutput)
+		c.add(pipeline.TablePhyToLog, 105, 0,
 			newMatch().inPort(t.OFPort).setMasked(tunID, 0x800<<12, 0x800<<12).done(), a.list())
 	}
 
@@ -60,10 +60,10 @@ func (c *computer) tunnelReceive() {
 			}
 			var a actionList
 			a.move(tunID, 0, fieldMetadata, 0, 24)
-			a.loadBits(fieldInport, 0, 15, uint64(pb.TunnelKey))
-			a.loadBits(fieldFlags, 1, 1, 1) // MLF_RCV_FROM_RAMP
-			a.resubmit(tableLogIngress)
-			c.add(tablePhyToLog, 110, cookieOf(pb.UUID),
+			a.loadBits(pipeline.RegInport, 0, 15, uint64(pb.TunnelKey))
+			a.loadBits(pipeline.RegFlags, 1, 1, 1) // MLF_RCV_FROM_RAMP
+			a.resubmit(pipeline.TableLogIngress)
+			c.add(pipeline.TablePhyToLog, 110, cookieOf(pb.UUID),
 				newMatch().inPort(t.OFPort).set(tunID, uint64(pb.DatapathKey)).done(), a.list())
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 func TestOrigins(t *testing.T) {
@@ -34,7 +36,7 @@ func TestOrigins(t *testing.T) {
 	}
 	// The container-to-parent hairpin flow has cookie 0 but comes from c1.
 	for i, f := range res.Flows {
-		if f.Table == tableSaveInport && f.Cookie == 0 && f.Priority == 100 {
+		if f.Table == pipeline.TableSaveInport && f.Cookie == 0 && f.Priority == 100 {
 			if len(res.Origins[i]) != 1 || !strings.HasPrefix(res.Origins[i][0], "1ab9b3a4") {
 				t.Errorf("parent hairpin flow origins = %v, want c1", res.Origins[i])
 			}

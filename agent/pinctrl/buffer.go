@@ -6,9 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/conn"
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Bounds of the packets held while their next hop is being resolved, as
@@ -110,7 +110,7 @@ func releasePacketOut(bp bufferedPacket, mac net.HardwareAddr) *conn.PacketOut {
 		copy(pkt[:6], mac)
 	}
 	acts := restoreActions(bp.md)
-	acts = flow.Actions{flow.Resubmit{Table: actions.TableOutputInit}}.Append(acts)
+	acts = flow.Actions{flow.Resubmit{Table: pipeline.TableOutputInit}}.Append(acts)
 	return &conn.PacketOut{Match: oxmInPortController, Actions: acts, Packet: pkt}
 }
 

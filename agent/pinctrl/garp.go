@@ -7,9 +7,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/conn"
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // GARP schedule of ovn-controller 23.03: the first announcement 1 s after
@@ -110,8 +110,8 @@ func composeGARP(t GARPTarget) []byte {
 func garpPacketOut(t GARPTarget) *conn.PacketOut {
 	acts := flow.Actions{
 		flow.SetFieldUint(flow.FieldMetadata, uint64(t.DatapathKey)),
-		flow.SetFieldUint(flow.FieldReg(14), uint64(t.PortKey)),
-		flow.Resubmit{Table: actions.TableLogIngress},
+		flow.SetFieldUint(pipeline.RegInport, uint64(t.PortKey)),
+		flow.Resubmit{Table: pipeline.TableLogIngress},
 	}
 	return &conn.PacketOut{Match: oxmInPortController, Actions: acts.Append(nil), Packet: composeGARP(t)}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/conn"
 	"github.com/chassisd/chassisd/openflow/flow"
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // reasonAction is OFPR_ACTION: the packet-in came from a controller action.
@@ -203,7 +204,7 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 	}
 	switch ud.Op {
 	case actions.OpPutARP:
-		ip, _, _ := md.GetUint(flow.FieldReg(0))
+		ip, _, _ := md.GetUint(flow.FieldReg0)
 		return r, p.learn(pin, md, netip.AddrFrom4(be32Bytes(uint32(ip))), now)
 	case actions.OpPutND:
 		return r, p.learn(pin, md, xxreg0(md), now)
@@ -213,7 +214,7 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 			return r, err
 		}
 		dp, _, _ := md.GetUint(flow.FieldMetadata)
-		port, _, _ := md.GetUint(flow.FieldReg(14))
+		port, _, _ := md.GetUint(pipeline.RegInport)
 		if p.fdb.add(int64(dp), int64(port), f.src) {
 			p.opts.Notify()
 		} else {
@@ -223,7 +224,7 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 	case actions.OpARP:
 		r, err := p.packetOut(r, pin, md, ud, composeARPRequest)
 		if err == nil {
-			ip, _, _ := md.GetUint(flow.FieldReg(0))
+			ip, _, _ := md.GetUint(flow.FieldReg0)
 			p.bufferPacket(now, pin, md, netip.AddrFrom4(be32Bytes(uint32(ip))))
 		}
 		return r, err
@@ -280,7 +281,7 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 // xxreg0 reads the IPv6 argument register of put_nd and nd_ns.
 func xxreg0(md flow.Match) netip.Addr {
 	var ip [16]byte
-	if v, _, ok := md.Get(flow.FieldXXReg(0)); ok {
+	if v, _, ok := md.Get(flow.FieldXXReg0); ok {
 		copy(ip[:], v)
 	}
 	return netip.AddrFrom16(ip)
@@ -290,7 +291,7 @@ func xxreg0(md flow.Match) netip.Addr {
 // its MAC_Binding appears (keyed by datapath, logical outport and IP).
 func (p *Pinctrl) bufferPacket(now time.Time, pin *conn.PacketIn, md flow.Match, ip netip.Addr) {
 	dp, _, _ := md.GetUint(flow.FieldMetadata)
-	port, _, _ := md.GetUint(flow.FieldReg(15))
+	port, _, _ := md.GetUint(pipeline.RegOutport)
 	if !p.buffer.add(now, Neighbour{DatapathKey: int64(dp), PortKey: int64(port), IP: ip.Unmap()}, pin.Packet, md) {
 		p.warnOnce("buffer-full", "pinctrl: too many next hops being resolved, dropping packet")
 	}
@@ -304,7 +305,7 @@ func (p *Pinctrl) learn(pin *conn.PacketIn, md flow.Match, ip netip.Addr, now ti
 		return err
 	}
 	dp, _, _ := md.GetUint(flow.FieldMetadata)
-	port, _, _ := md.GetUint(flow.FieldReg(14))
+	port, _, _ := md.GetUint(pipeline.RegInport)
 	at, ok := p.macs.add(now, int64(dp), int64(port), ip, f.src, f.dst[0]&1 != 0)
 	if !ok {
 		p.warnOnce("mac-overflow", "pinctrl: too many pending MAC bindings, dropping")
@@ -396,7 +397,7 @@ func (p *Pinctrl) logACL(pin *conn.PacketIn, args []byte) {
 		level = slog.LevelInfo
 	}
 	direction := "to-lport"
-	if pin.TableID < actions.TableLogEgress {
+	if pin.TableID < pipeline.TableLogEgress {
 		direction = "from-lport"
 	}
 	p.log.Log(context.Background(), level, "acl_log", "name", string(args[2:]), "verdict", verdict,
