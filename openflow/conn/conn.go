@@ -91,6 +91,7 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Conn, error) {
 		network, addr = "tcp", strings.TrimPrefix(target, "tcp:")
 	}
 	var d net.Dialer
+	totals.opens.Add(1)
 	nc, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial openflow %s: %w", target, err)
@@ -217,6 +218,7 @@ func readMessage(br *bufio.Reader) (Message, error) {
 	if _, err := io.ReadFull(br, raw[HeaderLen:]); err != nil {
 		return Message{}, err
 	}
+	totals.received.Add(1)
 	return Message{Header: h, Raw: raw}, nil
 }
 
@@ -282,6 +284,7 @@ func (c *Conn) write(msg []byte, flush bool) error {
 }
 
 func (c *Conn) writeLocked(msg []byte, flush bool) error {
+	totals.sent.Add(1)
 	if _, err := c.w.Write(msg); err != nil {
 		c.shutdown(fmt.Errorf("write: %w", err))
 		return c.connErr()
