@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 )
 
 // CommandError is the error text a unixctl server answered with (what
@@ -48,7 +49,8 @@ func Call(ctx context.Context, path, method string, args ...string) (string, err
 		return "", fmt.Errorf("read reply to %s from %s: %w", method, path, err)
 	}
 	if len(resp.Error) > 0 && string(resp.Error) != "null" {
-		return "", &CommandError{Message: jsonText(resp.Error)}
+		// Servers end error text with a newline for ovs-appctl's stderr.
+		return "", &CommandError{Message: strings.TrimSuffix(jsonText(resp.Error), "\n")}
 	}
 	if len(resp.Result) == 0 || string(resp.Result) == "null" {
 		return "", errors.New("unixctl reply has neither result nor error")

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -94,5 +98,86 @@ func TestCall(t *testing.T) {
 	}
 	if _, err := Call(ctx, filepath.Join(t.TempDir(), "missing.ctl"), "echo"); err == nil || errors.As(err, &ce) {
 		t.Errorf("missing socket: err = %v, want a connection error", err)
+	}
+}
+
+// TestSocketModeIgnoresPermissiveUmask: under umask 000 the socket is still
+// 0770, never open to other users, as OVS creates its sockets.
+func TestSocketModeIgnoresPermissiveUmask(t *testing.T) {
+	old := syscall.Umask(0)
+	path := filepath.Join(t.TempDir(), "m.ctl")
+	s := New(path, slog.Default())
+	err := s.Listen()
+	syscall.Umask(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Mode().Perm(); got != 0o770 {
+		t.Errorf("socket mode %o, want 770", got)
+	}
+	old = syscall.Umask(0o027)
+	s2 := New(path+"2", slog.Default())
+	err = s2.Listen()
+	syscall.Umask(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if st, _ := os.Stat(path + "2"); st.Mode().Perm() != 0o750 {
+		t.Errorf("under umask 027 mode %o, want 750", st.Mode().Perm())
+	}
+}
+
+func TestRepliesEndWithNewlineAndArgsAreChecked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "n.ctl")
+	s := New(path, slog.Default())
+	s.RegisterCommand(Command{Name: "status", MaxArgs: 0, Handler: func([]string) (string, error) { return "connected", nil }})
+	s.RegisterCommand(Command{Name: "one", MinArgs: 1, MaxArgs: 1, Handler: func(a []string) (string, error) { return "", nil }})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(ctx)
+	if out, err := Call(ctx, path, "status"); err != nil || out != "connected\n" {
+		t.Errorf("status: %q %v", out, err)
+	}
+	if _, err := Call(ctx, path, "one"); err == nil || err.Error() != "\"one\" command requires at least 1 arguments" {
+		t.Errorf("one: %v", err)
+	}
+	if _, err := Call(ctx, path, "status", "x"); err == nil || err.Error() != "\"status\" command takes at most 0 arguments" {
+		t.Errorf("status x: %v", err)
+	}
+}
+
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	// A socket whose process is gone: bind and close without removing.
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := filepath.Join(dir, "ovn-controller."+strconv.Itoa(cmd.Process.Pid)+".ctl")
+	l, err := listenUnix(dead, 0o770)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	l.Close()
+	live := filepath.Join(dir, "ovn-controller.1.ctl") // pid 1 is alive
+	if err := os.WriteFile(live, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	removed := RemoveStale(dir, "ovn-controller")
+	if len(removed) != 1 || removed[0] != dead {
+		t.Errorf("removed %v, want [%s]", removed, dead)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("live process' socket removed: %v", err)
 	}
 }
