@@ -26,6 +26,7 @@ import (
 	"github.com/chassisd/chassisd/agent/db"
 	"github.com/chassisd/chassisd/agent/db/sbdb"
 	"github.com/chassisd/chassisd/agent/db/vswitchd"
+	"github.com/chassisd/chassisd/agent/metrics"
 	"github.com/chassisd/chassisd/agent/runtime"
 )
 
@@ -77,6 +78,9 @@ type Agent struct {
 	zones      map[string]int    // conntrack zone per user, as recorded on br-int
 	flows      *flowSync
 	pinctrl    *pinctrlRun
+
+	// ctl is the state of the control commands (appctl.go).
+	ctl appctl
 }
 
 // sbTables are the Southbound tables chassisd monitors. All their model
@@ -147,6 +151,7 @@ func New(opts Options) (*Agent, error) {
 		reported: map[string]string{},
 		logged:   map[string]bool{},
 		kick:     make(chan struct{}, 1),
+		ctl:      appctl{queries: make(chan func())},
 	}
 	a.ovs = db.New(db.Options{Name: "ovs", Model: ovsModel, Tables: ovsTables, Logger: opts.Logger}, []string{opts.OVSRemote})
 	a.sb = db.New(db.Options{Name: "sb", Model: sbModel, Tables: sbTables, TLS: opts.SBTLS, Logger: opts.Logger}, nil)
@@ -198,6 +203,12 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-a.sb.Changed():
 		case <-a.kick:
 		case <-retry.C:
+		case q := <-a.ctl.queries:
+			q() // a control command reading the loop's state
+			continue
+		}
+		if a.passPaused() {
+			continue // debug/pause
 		}
 		// A pass that reads a client which has just lost its connection
 		// would wait in libovsdb for a consistent cache forever; the
@@ -269,25 +280,37 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	if ch == nil {
 		return nil
 	}
-	if err := a.applyPinctrl(ctx, sbCl, ch.UUID); err != nil {
+	stopPinctrl := metrics.PinctrlRun.Start()
+	err = a.applyPinctrl(ctx, sbCl, ch.UUID)
+	stopPinctrl()
+	if err != nil {
 		a.log.Warn("pinctrl results not written", "err", err)
 	}
+	stopIfStatus := metrics.IfStatusMgrRun.Start()
 	bs, err := a.syncBindings(ctx, sbCl, ovsCl, br, cfg, ch)
+	stopIfStatus()
 	if err != nil {
 		return fmt.Errorf("port bindings: %w", err)
 	}
 	rports := bs.runtimePorts()
 	local := runtime.LocalDatapaths(rports)
-	if err := a.syncTunnelsAndPatches(ctx, sbCl, ovsCl, ovsRow, cfg, patchBindings(bs, local)); err != nil {
+	stopPatch := metrics.PatchRun.Start()
+	err = a.syncTunnelsAndPatches(ctx, sbCl, ovsCl, ovsRow, cfg, patchBindings(bs, local))
+	stopPatch()
+	if err != nil {
 		return err
 	}
-	if err := a.syncZones(ctx, sbCl, ovsCl, br, rports, local); err != nil {
+	stopZones := metrics.CTZoneCommit.Start()
+	err = a.syncZones(ctx, sbCl, ovsCl, br, rports, local)
+	stopZones()
+	if err != nil {
 		return fmt.Errorf("conntrack zones: %w", err)
 	}
 	caps := datapathCapabilities(ctx, ovsCl, ovsRow, br.DatapathType)
 	if err := a.syncFlows(ctx, sbCl, ovsCl, cfg, caps, bs, rports, local); err != nil {
 		return fmt.Errorf("flows: %w", err)
 	}
+	defer metrics.OfctrlSeqnoRun.Start()()
 	return a.reportNbCfg(ctx, sbCl, ovsCl, br, cfg)
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ovn-org/libovsdb/client"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/chassisd/chassisd/agent/db/sbdb"
 	"github.com/chassisd/chassisd/agent/db/vswitchd"
 	"github.com/chassisd/chassisd/agent/lflow"
+	"github.com/chassisd/chassisd/agent/metrics"
 	"github.com/chassisd/chassisd/agent/physical"
 	"github.com/chassisd/chassisd/agent/runtime"
 	"github.com/chassisd/chassisd/openflow/ofctrl"
@@ -112,7 +114,9 @@ func (a *Agent) stopFlowSync() {
 // installFlows computes br-int's desired flows and hands them to the
 // reconciler. It returns the desired version, which WaitInstalled confirms.
 func (a *Agent) installFlows(fs *flowSync, phys *physical.Input, lin *lflow.Input) uint64 {
+	defer metrics.FlowGeneration.Start()()
 	feedTranslator(fs, lin)
+	metrics.PhysicalRun.Inc()
 	flows := physical.Compute(phys)
 	flows = append(flows, fs.lflows.Flows()...)
 	v := fs.ofc.Update(func(t ofctrl.Txn) {
@@ -145,9 +149,11 @@ func (a *Agent) watchInstalled(ctx context.Context, fs *flowSync) {
 			return
 		case <-fs.computed:
 		}
+		start := time.Now()
 		if fs.ofc.WaitInstalled(ctx, fs.ofc.DesiredVersion()) != nil {
 			return
 		}
+		metrics.ObserveFlowInstallation(time.Since(start))
 		a.poke()
 	}
 }
@@ -157,8 +163,12 @@ func (a *Agent) watchInstalled(ctx context.Context, fs *flowSync) {
 // flows keep their translation and their conjunction, group and meter ids.
 func feedTranslator(fs *flowSync, in *lflow.Input) {
 	if fs.fed {
+		metrics.LflowIncrementalRun.Inc()
+		metrics.FlowComputations.WithLabelValues("incremental").Inc()
 		fs.lflows.Update(in)
 	} else {
+		metrics.LflowRun.Inc()
+		metrics.FlowComputations.WithLabelValues("full").Inc()
 		fs.lflows.Full(in)
 		fs.fed = true
 	}

@@ -214,6 +214,9 @@ func (a *Agent) reportNbCfg(ctx context.Context, sbCl, ovsCl client.Client, br *
 		return err
 	}
 	now := time.Now().UnixMilli()
+	if priv.NbCfg != nbCfg && a.holdNbCfgReport(nbCfg) {
+		return nil // debug/delay-nb-cfg-report
+	}
 	if priv.NbCfg != nbCfg {
 		update := &sbdb.ChassisPrivate{UUID: priv.UUID, NbCfg: nbCfg, NbCfgTimestamp: int(now)}
 		ops, err := sbCl.Where(update).Update(update, &update.NbCfg, &update.NbCfgTimestamp)

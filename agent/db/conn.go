@@ -17,6 +17,8 @@ import (
 	"github.com/ovn-org/libovsdb/client"
 	"github.com/ovn-org/libovsdb/model"
 	"github.com/ovn-org/libovsdb/ovsdb"
+
+	"github.com/chassisd/chassisd/agent/metrics"
 )
 
 // ErrNotConnected is returned by operations attempted while the database is
@@ -267,6 +269,7 @@ func (c *Conn) connect(ctx context.Context, endpoints []string) (client.Client, 
 	}
 	cctx, cancel := context.WithTimeout(ctx, c.opts.ConnectTimeout)
 	defer cancel()
+	metrics.StreamOpen.Inc()
 	if err := cl.Connect(cctx); err != nil {
 		cl.Close()
 		return nil, fmt.Errorf("connect to %s: %w", c.opts.Name, err)
@@ -321,13 +324,16 @@ func (c *Conn) Transact(ctx context.Context, ops ...ovsdb.Operation) ([]ovsdb.Op
 // Transact runs ops on cl and turns OVSDB operation errors into a Go error.
 func Transact(ctx context.Context, cl client.Client, ops ...ovsdb.Operation) ([]ovsdb.OperationResult, error) {
 	if len(ops) == 0 {
+		metrics.TxnUnchanged.Inc()
 		return nil, nil
 	}
 	res, err := cl.Transact(ctx, ops...)
 	if err != nil {
+		metrics.TxnIncomplete.Inc()
 		return nil, fmt.Errorf("transact: %w", err)
 	}
 	if _, err := ovsdb.CheckOperationResults(res, ops); err != nil {
+		metrics.TxnError.Inc()
 		var details []string
 		for i, r := range res {
 			if r.Error == "" {
@@ -341,5 +347,6 @@ func Transact(ctx context.Context, cl client.Client, ops ...ovsdb.Operation) ([]
 		}
 		return res, fmt.Errorf("transaction failed: %w: %s", err, strings.Join(details, "; "))
 	}
+	metrics.TxnSuccess.Inc()
 	return res, nil
 }

@@ -35,6 +35,8 @@ var (
 	// UnixctlReceived and UnixctlReplied count control socket requests.
 	UnixctlReceived = NewCounter("unixctl_received")
 	UnixctlReplied  = NewCounter("unixctl_replied")
+	// LflowIncrementalRun counts incremental translations (chassisd's).
+	LflowIncrementalRun = NewCounter("lflow_incremental_run")
 )
 
 // Stopwatches with ovn-controller's names (ovn-kubernetes exports each as

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chassisd/chassisd/agent/metrics"
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/conn"
 	"github.com/chassisd/chassisd/openflow/flow"
@@ -78,16 +79,24 @@ func (p *Pinctrl) TakeMACBindings(now time.Time) []MACBinding {
 // Run keeps a connection to the switch and answers packet-ins until ctx is
 // cancelled; it returns nil then.
 func (p *Pinctrl) Run(ctx context.Context) error {
+	failures := 0
 	for {
 		connected, err := p.session(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if connected {
+			failures = 0
 			p.log.Warn("pinctrl connection lost, reconnecting", "target", p.target, "err", err)
 		} else {
-			// Usual while ovs-vswitchd creates the bridge.
-			p.log.Debug("pinctrl cannot connect, retrying", "target", p.target, "err", err)
+			// Usual for a moment while ovs-vswitchd creates the bridge:
+			// warn on the first failure of a streak, then once a minute.
+			failures++
+			level := slog.LevelDebug
+			if failures == 1 || failures%60 == 0 {
+				level = slog.LevelWarn
+			}
+			p.log.Log(ctx, level, "pinctrl cannot connect, retrying", "target", p.target, "err", err, "attempt", failures)
 		}
 		t := time.NewTimer(p.opts.RetryInterval)
 		select {
@@ -140,6 +149,7 @@ func (p *Pinctrl) session(ctx context.Context) (connected bool, err error) {
 			if v, st, isNX := m.Experimenter(); !isNX || v != conn.NiciraVendor || st != conn.NXTPacketIn2 {
 				continue
 			}
+			metrics.PinctrlTotalPinPkts.Inc()
 			pin, err := conn.DecodePacketIn2(m.Raw)
 			if err != nil {
 				p.warnOnce("decode", "malformed packet-in", "err", err)
@@ -198,6 +208,8 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 	if err != nil {
 		return r, err
 	}
+	metrics.FlowExtract.Inc()
+	metrics.PinctrlPackets.WithLabelValues(ud.Op.String()).Inc()
 	md, err := flow.DecodeOXMFields(pin.Metadata)
 	if err != nil {
 		return r, fmt.Errorf("packet-in metadata: %w", err)
@@ -293,6 +305,7 @@ func (p *Pinctrl) bufferPacket(now time.Time, pin *conn.PacketIn, md flow.Match,
 	dp, _, _ := md.GetUint(flow.FieldMetadata)
 	port, _, _ := md.GetUint(pipeline.RegOutport)
 	if !p.buffer.add(now, Neighbour{DatapathKey: int64(dp), PortKey: int64(port), IP: ip.Unmap()}, pin.Packet, md) {
+		metrics.PinctrlDropBufferedPackets.Inc()
 		p.warnOnce("buffer-full", "pinctrl: too many next hops being resolved, dropping packet")
 	}
 }
@@ -308,6 +321,7 @@ func (p *Pinctrl) learn(pin *conn.PacketIn, md flow.Match, ip netip.Addr, now ti
 	port, _, _ := md.GetUint(pipeline.RegInport)
 	at, ok := p.macs.add(now, int64(dp), int64(port), ip, f.src, f.dst[0]&1 != 0)
 	if !ok {
+		metrics.PinctrlDropPutMACBinding.Inc()
 		p.warnOnce("mac-overflow", "pinctrl: too many pending MAC bindings, dropping")
 		return nil
 	}

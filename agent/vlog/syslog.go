@@ -117,6 +117,8 @@ func (w *syslogWriter) send(e *entry, line []byte) {
 		}
 		b = fmt.Appendf(nil, "<%d>%s", facility+pri, line)
 	}
+	// A syslog daemon that stops reading must not stall the agent.
+	_ = c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
 	if _, err := c.Write(b); err != nil {
 		c.Close()
 		w.conn = nil

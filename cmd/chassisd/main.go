@@ -1,12 +1,13 @@
 // Command chassisd is a chassis agent for OVN: a drop-in replacement for
-// ovn-controller. Usage:
+// ovn-controller. It takes ovn-controller's command line, environment and
+// process contract (see `chassisd --help`):
 //
-//	chassisd [flags] [OVS_DB]
-//	chassisd debug <command> [flags]    (see `chassisd debug -h`)
+//	chassisd [OPTIONS] [OVS-DATABASE]
+//	chassisd ctl [-t TARGET] COMMAND [ARG...]   (like ovn-appctl)
+//	chassisd debug <command> [flags]            (see `chassisd debug -h`)
 //
-// OVS_DB defaults to unix:/var/run/openvswitch/db.sock, as for
-// ovn-controller. All other configuration is read from the Open_vSwitch
-// table's external_ids.
+// OVS-DATABASE defaults to unix:$OVS_RUNDIR/db.sock. All other
+// configuration is read from the Open_vSwitch table's external_ids.
 package main
 
 import (
@@ -14,168 +15,338 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
+	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/chassisd/chassisd/agent"
+	"github.com/chassisd/chassisd/agent/metrics"
 	"github.com/chassisd/chassisd/agent/unixctl"
+	"github.com/chassisd/chassisd/agent/vlog"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is set at build time with -ldflags "-X main.version=..."; when
+// it is not, the module's build information supplies it.
+var version string
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "debug" {
-		os.Exit(runDebug(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "debug":
+			os.Exit(runDebug(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+		case "ctl":
+			os.Exit(runCtl(os.Args[2:], os.Stdout, os.Stderr))
+		}
 	}
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "chassisd:", err)
-		os.Exit(1)
-	}
+	os.Exit(run(os.Args[1:]))
 }
 
-type flags struct {
-	chassis    string
-	privateKey string
-	cert       string
-	caCert     string
-	logFormat  string
-	logLevel   string
-	logFile    string
-	pidfile    string
-	unixctl    string
-	showVer    bool
-}
-
-func parseFlags(args []string) (flags, []string, error) {
-	var f flags
-	fs := flag.NewFlagSet("chassisd", flag.ContinueOnError)
-	fs.StringVar(&f.chassis, "n", "", "chassis name (overrides external_ids:system-id)")
-	fs.StringVar(&f.chassis, "chassis", "", "same as -n")
-	fs.StringVar(&f.privateKey, "private-key", "", "SSL private key file for ssl: Southbound remotes")
-	fs.StringVar(&f.cert, "certificate", "", "SSL certificate file")
-	fs.StringVar(&f.caCert, "ca-cert", "", "SSL CA certificate file")
-	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fs.StringVar(&f.logFile, "log-file", "", "write logs to this file instead of stderr")
-	fs.StringVar(&f.pidfile, "pidfile", "", "write the process id to this file")
-	fs.StringVar(&f.unixctl, "unixctl", "", "control socket (default $OVN_RUNDIR/ovn-controller.<pid>.ctl)")
-	fs.BoolVar(&f.showVer, "version", false, "print the version and exit")
-	// Accepted for ovn-ctl compatibility; chassisd never daemonizes.
-	fs.Bool("detach", false, "ignored")
-	fs.Bool("no-chdir", false, "ignored")
-	fs.Bool("monitor", false, "ignored")
-	if err := fs.Parse(args); err != nil {
-		return f, nil, err
+// chassisdVersion is chassisd's own version.
+func chassisdVersion() string {
+	if version != "" {
+		return version
 	}
-	return f, fs.Args(), nil
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "-dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		return "0.0.0-" + rev + modified
+	}
+	return "0.0.0-devel"
 }
 
-func run(args []string) error {
-	f, rest, err := parseFlags(args)
+// programVersion is what `version` answers: ovn-controller's two lines
+// (the release whose contract chassisd implements: ovn-ctl and
+// ovn-kubernetes read them) and chassisd's own version.
+func programVersion() string {
+	return fmt.Sprintf("%s %s\nOpen vSwitch Library %s\nchassisd %s\n", programName,
+		metrics.CompatibleOVNVersion, metrics.CompatibleOVSVersion, chassisdVersion())
+}
+
+func printVersion() {
+	fmt.Printf("%s %s\nOpen vSwitch Library %s\nOpenFlow versions 0x6:0x6\nSB DB Schema %s\nchassisd %s\n",
+		programName, metrics.CompatibleOVNVersion, metrics.CompatibleOVSVersion, metrics.SBSchemaVersion, chassisdVersion())
+}
+
+// fatalf reports a startup error on stderr and, once logging exists, in
+// the log, as VLOG_FATAL does; the process then exits 1.
+func fatalf(log *slog.Logger, format string, args ...any) int {
+	msg := fmt.Sprintf(format, args...)
+	if log != nil {
+		log.Error(msg)
+	}
+	fmt.Fprintf(os.Stderr, "%s: %s\n", programName, msg)
+	return 1
+}
+
+func run(args []string) int {
+	o, err := parseOptions(args)
 	if err != nil {
-		return err
+		return fatalf(nil, "%v", err)
 	}
-	if f.showVer {
-		fmt.Println("chassisd", version)
-		return nil
+	if o.showHelp {
+		printUsage(os.Stdout)
+		return 0
 	}
-	if len(rest) > 1 {
-		return fmt.Errorf("at most one OVS database remote expected, got %q", rest)
+	if o.showVersion {
+		printVersion()
+		return 0
 	}
-	ovsRemote := agent.DefaultOVSRemote
-	if len(rest) == 1 {
-		ovsRemote = rest[0]
+	if err := o.checkUnsupported(); err != nil {
+		return fatalf(nil, "%v", err)
 	}
-
-	logger, closeLog, err := newLogger(f)
+	stage := os.Getenv(stageEnv)
+	if stage == "" && o.needsChild() {
+		return runLauncher(o)
+	}
+	vl, err := setupLogging(o)
 	if err != nil {
-		return err
+		return fatalf(nil, "%v", err)
 	}
-	defer closeLog()
+	defer vl.Close()
+	logger := vl.Logger()
 	slog.SetDefault(logger)
-
-	tlsCfg, err := loadTLS(f.privateKey, f.cert, f.caCert)
-	if err != nil {
-		return err
+	if stage == stageMonitor {
+		return runMonitor(o, logger.With("module", "daemon_unix"))
 	}
-	chassisName := f.chassis
+	return runDaemon(o, vl, logger)
+}
+
+// setupLogging applies the logging options in command-line order, as OVS
+// does while parsing them.
+func setupLogging(o *options) (*vlog.Log, error) {
+	vl := vlog.New(vlog.Options{Program: programName, JSON: o.logFormat == "json"})
+	method := o.syslogMethod
+	if method == "" {
+		method = "libc"
+	}
+	if err := vl.SetSyslogMethod(method); err != nil {
+		return nil, err
+	}
+	if o.syslogTarget != "" {
+		if err := vl.SetSyslogTarget(o.syslogTarget); err != nil {
+			return nil, err
+		}
+	}
+	for _, st := range o.logSteps {
+		switch {
+		case st.verbose != nil:
+			if err := vl.SetVerbosity(*st.verbose); err != nil {
+				return nil, err
+			}
+		case st.logFile != nil:
+			name := *st.logFile
+			if name == "" {
+				name = filepath.Join(ovsLogDir(), programName+".log")
+			}
+			// A log file that cannot be opened is a warning, not fatal.
+			_ = vl.SetLogFile(name)
+		}
+	}
+	return vl, nil
+}
+
+// runDaemon is the agent process: pidfile, control socket, metrics, then
+// the agent until `exit` or a fatal signal.
+func runDaemon(o *options, vl *vlog.Log, logger *slog.Logger) int {
+	log := logger.With("module", "main")
+	var pf *pidfile
+	if o.pidfile != "" {
+		var err error
+		if pf, err = createPidfile(o.pidfile, o.overwritePidfile); err != nil {
+			return fatalf(log, "%v", err)
+		}
+	}
+	defer pf.remove()
+
+	if o.enableDummyVIFPlug {
+		log.Info("--enable-dummy-vif-plug: chassisd has no VIF plug providers; ports asking for one are left to their owner")
+	}
+	tlsCfg, err := loadTLS(o.privateKey, o.certificate, firstNonEmpty(o.caCert, o.bootstrapCACert))
+	if err != nil {
+		return fatalf(log, "%v", err)
+	}
+	if tlsCfg != nil && o.sslProtocols != "" {
+		if err := applySSLProtocols(tlsCfg, o.sslProtocols); err != nil {
+			return fatalf(log, "%v", err)
+		}
+	}
+	chassisName := o.chassis
 	if chassisName == "" {
 		chassisName = systemIDOverride()
 	}
-	a, err := agent.New(agent.Options{OVSRemote: ovsRemote, ChassisName: chassisName, SBTLS: tlsCfg, Logger: logger})
+	a, err := agent.New(agent.Options{OVSRemote: o.ovsRemote, ChassisName: chassisName, SBTLS: tlsCfg,
+		Logger: logger, OVSRunDir: ovsRunDir()})
 	if err != nil {
-		return err
-	}
-	if f.pidfile != "" {
-		if err := os.WriteFile(f.pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			return fmt.Errorf("write pidfile: %w", err)
-		}
-		defer os.Remove(f.pidfile)
+		return fatalf(log, "%v", err)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	ctlPath := f.unixctl
-	if ctlPath == "" {
-		ctlPath = filepath.Join(runDir(), fmt.Sprintf("ovn-controller.%d.ctl", os.Getpid()))
+	ctlPath := o.unixctl
+	switch {
+	case ctlPath == "":
+		ctlPath = filepath.Join(ovnRunDir(), fmt.Sprintf("%s.%d.ctl", programName, os.Getpid()))
+	case !filepath.IsAbs(ctlPath):
+		ctlPath = filepath.Join(ovnRunDir(), ctlPath)
+	}
+	for _, stale := range unixctl.RemoveStale(filepath.Dir(ctlPath), programName) {
+		log.Info("removed stale control socket " + stale)
 	}
 	ctl := unixctl.New(ctlPath, logger)
-	ctl.Register("exit", func(args []string) (string, error) {
-		// Without --restart the chassis leaves the Southbound database,
-		// as with ovn-controller.
-		if len(args) == 0 || args[0] != "--restart" {
-			a.RequestCleanup()
+	ctl.OnRequest, ctl.OnReply = metrics.UnixctlReceived.Inc, metrics.UnixctlReplied.Inc
+	if err := ctl.Listen(); err != nil {
+		return fatalf(log, "%v", err)
+	}
+	defer ctl.Close()
+
+	exitReq := make(chan bool, 1) // true: exit --restart
+	registerProcessCommands(ctl, vl, exitReq)
+	a.RegisterCommands(ctl)
+
+	metrics.SetBuildVersion(chassisdVersion())
+	metrics.SetSource(a)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go metrics.RunCoverage(ctx)
+	if o.metricsAddress != "" {
+		l, err := metrics.Listen(o.metricsAddress)
+		if err != nil {
+			return fatalf(log, "%v", err)
 		}
-		cancel()
-		return "", nil
-	})
-	ctl.Register("version", func([]string) (string, error) { return "chassisd " + version + "\n", nil })
+		go func() {
+			if err := metrics.Serve(ctx, l, a, log); err != nil {
+				log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
+
+	// Everything that can fail at startup has been checked: let the
+	// parent go (daemonize_complete) and leave the terminal.
+	notifyReady()
+	if o.detach {
+		detachStdio()
+		if !o.noChdir {
+			_ = os.Chdir("/")
+		}
+	}
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGALRM)
+	ctlCtx, stopCtl := context.WithCancel(context.Background())
+	ctlDone := make(chan struct{})
 	go func() {
-		if err := ctl.Serve(ctx); err != nil {
-			logger.Warn("control socket unavailable", "err", err)
+		defer close(ctlDone)
+		if err := ctl.Serve(ctlCtx); err != nil {
+			log.Warn("control socket stopped", "err", err)
 		}
 	}()
+	agentCtx, stopAgent := context.WithCancel(ctx)
+	defer stopAgent()
+	runErr := make(chan error, 1)
+	go func() { runErr <- a.Run(agentCtx) }()
+	log.Info("chassisd "+chassisdVersion()+" starting", "ovs-db", o.ovsRemote, "unixctl", ctlPath)
 
-	logger.Info("starting", "version", version, "ovs-db", ovsRemote, "unixctl", ctlPath)
-	return a.Run(ctx)
+	var (
+		sig     os.Signal
+		exiting bool
+		rc      int
+	)
+	select {
+	case restart := <-exitReq:
+		exiting = true
+		if !restart {
+			a.RequestCleanup()
+		}
+	case sig = <-sigs:
+		logger.With("module", "fatal_signal").Warn(fmt.Sprintf("terminating with signal %d (%s)",
+			sig.(syscall.Signal), signalName(sig.(syscall.Signal))))
+	case err := <-runErr:
+		runErr <- err
+		if err != nil {
+			log.Error("agent stopped", "err", err)
+			rc = 1
+		}
+	}
+	stopAgent()
+	select {
+	case err := <-runErr:
+		// After `exit`, a cleanup that could not reach the Southbound
+		// database is logged by the agent; ovn-controller's exit still
+		// succeeds then.
+		if err != nil && !exiting && sig == nil {
+			rc = 1
+		}
+	case <-time.After(15 * time.Second):
+		log.Warn("agent did not stop within 15s, exiting anyway")
+	}
+	stopCtl()
+	<-ctlDone
+	ctl.Close()
+	pf.remove()
+	if sig != nil {
+		// Die by the signal, as OVS daemons re-raise fatal signals.
+		vl.Close()
+		signal.Reset(sig)
+		_ = syscall.Kill(os.Getpid(), sig.(syscall.Signal))
+		time.Sleep(time.Second)
+		return 128 + int(sig.(syscall.Signal))
+	}
+	return rc
 }
 
-func newLogger(f flags) (*slog.Logger, func(), error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return nil, nil, fmt.Errorf("--log-level: %w", err)
-	}
-	var w io.Writer = os.Stderr
-	closeFn := func() {}
-	if f.logFile != "" {
-		file, err := os.OpenFile(f.logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			return nil, nil, fmt.Errorf("open log file: %w", err)
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
 		}
-		w, closeFn = file, func() { file.Close() }
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch f.logFormat {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), closeFn, nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), closeFn, nil
-	default:
-		closeFn()
-		return nil, nil, fmt.Errorf("--log-format %q: want text or json", f.logFormat)
+	return ""
+}
+
+// applySSLProtocols restricts tlsCfg to --ssl-protocols (OVS's syntax:
+// "TLSv1.2,TLSv1.3", comma or space separated).
+func applySSLProtocols(cfg *tls.Config, spec string) error {
+	versions := map[string]uint16{"tlsv1": tls.VersionTLS10, "tlsv1.1": tls.VersionTLS11,
+		"tlsv1.2": tls.VersionTLS12, "tlsv1.3": tls.VersionTLS13}
+	var lo, hi uint16
+	for _, p := range strings.FieldsFunc(spec, func(r rune) bool { return r == ',' || r == ' ' }) {
+		v, ok := versions[strings.ToLower(p)]
+		if !ok {
+			return fmt.Errorf("--ssl-protocols: %s: unknown SSL protocol name", p)
+		}
+		if lo == 0 || v < lo {
+			lo = v
+		}
+		hi = max(hi, v)
 	}
+	if lo == 0 {
+		return errors.New("--ssl-protocols: no SSL protocols specified")
+	}
+	cfg.MinVersion, cfg.MaxVersion = lo, hi
+	return nil
 }
 
 func loadTLS(keyFile, certFile, caFile string) (*tls.Config, error) {
@@ -227,13 +398,6 @@ func verifyAgainstPool(raw [][]byte, pool *x509.CertPool) error {
 	}
 	_, err := certs[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	return err
-}
-
-func runDir() string {
-	if d := os.Getenv("OVN_RUNDIR"); d != "" {
-		return d
-	}
-	return "/var/run/ovn"
 }
 
 // systemIDOverride reads the system-id-override file ovn-controller honours.

@@ -285,12 +285,20 @@ func (c *Controller) Run(ctx context.Context) error {
 		}
 	}
 	backoff := c.backoffMin
+	failures := 0
 	for ctx.Err() == nil {
 		if err := c.Connect(ctx); err != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			c.log.Debug("openflow connect failed, retrying", "target", c.target, "err", err, "backoff", backoff)
+			// Warn on the first failure of a streak and then about every
+			// minute; the retries in between are debug.
+			failures++
+			level := slog.LevelDebug
+			if failures == 1 || failures%240 == 0 {
+				level = slog.LevelWarn
+			}
+			c.log.Log(ctx, level, "openflow connect failed, retrying", "target", c.target, "err", err, "attempt", failures)
 			select {
 			case <-time.After(backoff):
 			case <-ctx.Done():
@@ -298,7 +306,7 @@ func (c *Controller) Run(ctx context.Context) error {
 			backoff = min(backoff*2, c.backoffMax)
 			continue
 		}
-		backoff = c.backoffMin
+		backoff, failures = c.backoffMin, 0
 		c.log.Info("openflow connected and reconciled", "target", c.target)
 		c.serve(ctx)
 	}
