@@ -12,7 +12,7 @@
 // Other packages add Prometheus series by registering collectors on
 // Registerer() — the metadata agent does so for its request counters. The
 // registry is served on --metrics-address; nothing listens by default.
-// Every series is documented in docs/metrics.md.
+// Every series is documented in the README ("Operating chassisd").
 //
 // It does not import agent: the agent feeds the ovn_controller_* gauges
 // through the Source interface.
