@@ -400,6 +400,9 @@ func parentPid(t *testing.T, pid int) int {
 // documented series with sane values and /readyz says ready.
 func TestMetricsEndpoint(t *testing.T) {
 	n := newNode(t)
+	if err := n.ch.Configure("hv1", "192.0.2.1", "geneve", "physnet:br-provider"); err != nil {
+		t.Fatal(err)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -478,6 +481,9 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range regexp.MustCompile("(?m)^\\| `((?:ovn_controller|chassisd)_[a-z0-9_]+)`").FindAllStringSubmatch(string(doc), -1) {
+		if m[1] == "chassisd_pinctrl_packets_total" {
+			continue // one series per opcode, from the first packet-in on
+		}
 		if !regexp.MustCompile(`(?m)^`+m[1]+`[{ ]`).MatchString(body) && !strings.Contains(body, "# TYPE "+m[1]+" ") {
 			t.Errorf("documented series %s not served", m[1])
 		}
