@@ -16,6 +16,8 @@ if [[ -n $unformatted ]]; then
 	echo "$unformatted" >&2
 	exit 1
 fi
+echo "== image contents (no container engine here)"
+hack/deploy/build-image-root.sh "$(mktemp -d)"
 echo "== go test"
 # The multi-node suite in network namespaces runs too (with the reference
 # ovn-controller unless CHASSISD_E2E_AGENT=chassisd).

@@ -29,7 +29,9 @@ func runCtl(args []string, out, errOut io.Writer) int {
 		fmt.Fprintln(errOut, "usage: chassisd ctl [-t TARGET] [-T SECS] COMMAND [ARG...]\n(use the command list-commands to see the commands)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
 		return 1
 	}
 	if fs.NArg() == 0 {

@@ -4,6 +4,7 @@
 //
 //	chassisd [OPTIONS] [OVS-DATABASE]
 //	chassisd ctl [-t TARGET] COMMAND [ARG...]   (like ovn-appctl)
+//	chassisd configure KEY=VALUE...             (Open_vSwitch external_ids)
 //	chassisd debug <command> [flags]            (see `chassisd debug -h`)
 //
 // OVS-DATABASE defaults to unix:$OVS_RUNDIR/db.sock. All other
@@ -42,6 +43,8 @@ func main() {
 			os.Exit(runDebug(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 		case "ctl":
 			os.Exit(runCtl(os.Args[2:], os.Stdout, os.Stderr))
+		case "configure":
+			os.Exit(runConfigure(os.Args[2:], os.Stderr))
 		}
 	}
 	os.Exit(run(os.Args[1:]))

@@ -360,6 +360,7 @@ chassisd options:
 
 Subcommands:
   chassisd ctl [-t TARGET] COMMAND [ARG...]   talk to a running agent (like ovn-appctl)
+  chassisd configure [--db DB] KEY=VALUE...    set Open_vSwitch external_ids (like ovs-vsctl)
   chassisd debug COMMAND                       offline OVN expression/action tools
 `, programName, pidfileName(""), filepath.Join(ovsLogDir(), programName+".log"),
 		filepath.Join(ovnRunDir(), programName+".<pid>.ctl"))

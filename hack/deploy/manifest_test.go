@@ -3,7 +3,12 @@
 package deploy
 
 import (
+	"bytes"
 	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -11,15 +16,63 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-func TestDaemonSetDecodesStrictly(t *testing.T) {
+// manifest is daemonset.yaml decoded strictly, document by document.
+type manifest struct {
+	sa *corev1.ServiceAccount
+	cm *corev1.ConfigMap
+	ds *appsv1.DaemonSet
+}
+
+func load(t *testing.T) manifest {
+	t.Helper()
 	raw, err := os.ReadFile("daemonset.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ds appsv1.DaemonSet
-	if err := yaml.UnmarshalStrict(raw, &ds); err != nil {
-		t.Fatalf("daemonset.yaml: %v", err)
+	var m manifest
+	for _, doc := range bytes.Split(raw, []byte("\n---\n")) {
+		var meta struct{ Kind string }
+		if err := yaml.Unmarshal(doc, &meta); err != nil {
+			t.Fatal(err)
+		}
+		var dst any
+		switch meta.Kind {
+		case "ServiceAccount":
+			m.sa = &corev1.ServiceAccount{}
+			dst = m.sa
+		case "ConfigMap":
+			m.cm = &corev1.ConfigMap{}
+			dst = m.cm
+		case "DaemonSet":
+			m.ds = &appsv1.DaemonSet{}
+			dst = m.ds
+		default:
+			t.Fatalf("unexpected document kind %q", meta.Kind)
+		}
+		if err := yaml.UnmarshalStrict(doc, dst); err != nil {
+			t.Fatalf("%s: %v", meta.Kind, err)
+		}
 	}
+	if m.sa == nil || m.cm == nil || m.ds == nil {
+		t.Fatal("want a ServiceAccount, a ConfigMap and a DaemonSet")
+	}
+	return m
+}
+
+func container(t *testing.T, spec corev1.PodSpec, name string) corev1.Container {
+	t.Helper()
+	for _, c := range spec.Containers {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no container %q", name)
+	return corev1.Container{}
+}
+
+func TestDaemonSetDecodesStrictly(t *testing.T) {
+	m := load(t)
+	ds := m.ds
 	if ds.Kind != "DaemonSet" || ds.APIVersion != "apps/v1" {
 		t.Errorf("kind %q apiVersion %q", ds.Kind, ds.APIVersion)
 	}
@@ -27,36 +80,145 @@ func TestDaemonSetDecodesStrictly(t *testing.T) {
 	if !spec.HostNetwork || !spec.HostPID {
 		t.Error("chassisd needs hostNetwork and hostPID")
 	}
-	if len(spec.Containers) != 1 {
-		t.Fatalf("want one container, got %d", len(spec.Containers))
-	}
-	c := spec.Containers[0]
-	if c.SecurityContext == nil || c.SecurityContext.Privileged == nil || !*c.SecurityContext.Privileged {
-		t.Error("chassisd must run privileged")
+	if spec.ServiceAccountName != m.sa.Name || m.sa.Namespace != ds.Namespace {
+		t.Errorf("serviceAccountName %q, ServiceAccount %s/%s", spec.ServiceAccountName, m.sa.Namespace, m.sa.Name)
 	}
 	if got := ds.Spec.Selector.MatchLabels["app"]; got != ds.Spec.Template.Labels["app"] {
 		t.Errorf("selector %q does not select the template labels %v", got, ds.Spec.Template.Labels)
+	}
+	if ds.Spec.UpdateStrategy.Type != appsv1.RollingUpdateDaemonSetStrategyType {
+		t.Error("upgrades must roll node by node")
 	}
 	volumes := map[string]corev1.Volume{}
 	for _, v := range spec.Volumes {
 		volumes[v.Name] = v
 	}
-	mounts := map[string]corev1.VolumeMount{}
-	for _, m := range c.VolumeMounts {
-		if _, ok := volumes[m.Name]; !ok {
-			t.Errorf("mount %s has no volume", m.Name)
+	all := append(slices.Clone(spec.InitContainers), spec.Containers...)
+	for _, c := range all {
+		// Pinned images: a tag that is not "latest".
+		if tag := c.Image[strings.LastIndexByte(c.Image, ':')+1:]; !strings.Contains(c.Image, ":") || tag == "latest" {
+			t.Errorf("%s: image %q is not pinned", c.Name, c.Image)
 		}
-		mounts[m.MountPath] = m
+		for _, mnt := range c.VolumeMounts {
+			if _, ok := volumes[mnt.Name]; !ok {
+				t.Errorf("%s: mount %s has no volume", c.Name, mnt.Name)
+			}
+		}
+		for _, e := range c.Env {
+			if ref := e.ValueFrom; ref != nil && ref.ConfigMapKeyRef != nil {
+				if ref.ConfigMapKeyRef.Name != m.cm.Name {
+					t.Errorf("%s: env %s from unknown ConfigMap %s", c.Name, e.Name, ref.ConfigMapKeyRef.Name)
+				} else if _, ok := m.cm.Data[ref.ConfigMapKeyRef.Key]; !ok {
+					t.Errorf("%s: env %s from missing key %s", c.Name, e.Name, ref.ConfigMapKeyRef.Key)
+				}
+			}
+		}
 	}
-	for _, path := range []string{"/var/run/openvswitch", "/var/run/ovn", "/run/netns"} {
+}
+
+func mountsOf(c corev1.Container) map[string]corev1.VolumeMount {
+	out := map[string]corev1.VolumeMount{}
+	for _, m := range c.VolumeMounts {
+		out[m.MountPath] = m
+	}
+	return out
+}
+
+func TestFlowAgentContainer(t *testing.T) {
+	m := load(t)
+	spec := m.ds.Spec.Template.Spec
+	c := container(t, spec, "chassisd")
+	if c.SecurityContext == nil || c.SecurityContext.Privileged == nil || !*c.SecurityContext.Privileged {
+		t.Error("chassisd must run privileged")
+	}
+	mounts := mountsOf(c)
+	for _, path := range []string{"/var/run/openvswitch", "/var/run/ovn", "/var/log/ovn", "/ovn-cert"} {
 		if _, ok := mounts[path]; !ok {
 			t.Errorf("no mount at %s", path)
 		}
 	}
-	if m := mounts["/run/netns"]; m.MountPropagation == nil || *m.MountPropagation != corev1.MountPropagationBidirectional {
-		t.Error("/run/netns must be mounted with Bidirectional propagation for metadata namespaces")
-	}
 	if args := c.Args; len(args) == 0 || args[len(args)-1] != "unix:/var/run/openvswitch/db.sock" {
 		t.Errorf("the last argument must be the OVS database, got %v", args)
+	}
+	// The metrics listener, its port, the probes and the scrape annotation agree.
+	var metricsPort int
+	for _, a := range c.Args {
+		if v, ok := strings.CutPrefix(a, "--metrics-address="); ok {
+			metricsPort, _ = strconv.Atoi(v[strings.LastIndexByte(v, ':')+1:])
+		}
+	}
+	if metricsPort == 0 {
+		t.Fatal("no --metrics-address")
+	}
+	if ann := m.ds.Spec.Template.Annotations; ann["prometheus.io/scrape"] != "true" || ann["prometheus.io/port"] != strconv.Itoa(metricsPort) {
+		t.Errorf("scrape annotations %v, metrics on %d", ann, metricsPort)
+	}
+	if len(c.Ports) == 0 || int(c.Ports[0].ContainerPort) != metricsPort {
+		t.Errorf("container ports %v, metrics on %d", c.Ports, metricsPort)
+	}
+	rp := c.ReadinessProbe
+	if rp == nil || rp.HTTPGet == nil || rp.HTTPGet.Path != "/readyz" || rp.HTTPGet.Port.IntValue() != metricsPort {
+		t.Errorf("readiness must be GET /readyz on the metrics port: %+v", rp)
+	}
+	lp := c.LivenessProbe
+	if lp == nil || lp.Exec == nil || !slices.Equal(lp.Exec.Command[:3], []string{"/usr/bin/chassisd", "ctl", "-T"}) {
+		t.Errorf("liveness must ask the control socket: %+v", lp)
+	}
+	sp := c.StartupProbe
+	if sp == nil || sp.HTTPGet == nil || sp.PeriodSeconds*sp.FailureThreshold < 600 {
+		t.Errorf("startup probe must allow a 10-minute cold start: %+v", sp)
+	}
+	if c.TerminationMessagePolicy != corev1.TerminationMessageFallbackToLogsOnError {
+		t.Error("want FallbackToLogsOnError")
+	}
+	// The TLS files the arguments name come from the Secret volume.
+	for _, a := range c.Args {
+		for _, flag := range []string{"--private-key=", "--certificate=", "--ca-cert="} {
+			if v, ok := strings.CutPrefix(a, flag); ok && !strings.HasPrefix(v, "/ovn-cert/") {
+				t.Errorf("%s outside the Secret mount", a)
+			}
+		}
+	}
+	var secret *corev1.SecretVolumeSource
+	for _, v := range spec.Volumes {
+		if v.Name == mounts["/ovn-cert"].Name {
+			secret = v.Secret
+		}
+	}
+	if secret == nil {
+		t.Error("/ovn-cert is not a Secret")
+	}
+}
+
+func TestMetadataContainer(t *testing.T) {
+	m := load(t)
+	c := container(t, m.ds.Spec.Template.Spec, "metadata")
+	if c.Image != container(t, m.ds.Spec.Template.Spec, "chassisd").Image {
+		t.Error("the metadata job runs from chassisd's image")
+	}
+	// Bidirectional propagation is only allowed in privileged containers.
+	if c.SecurityContext == nil || c.SecurityContext.Privileged == nil || !*c.SecurityContext.Privileged {
+		t.Error("metadata must run privileged")
+	}
+	mnt := mountsOf(c)["/run/netns"]
+	if mnt.MountPropagation == nil || *mnt.MountPropagation != corev1.MountPropagationBidirectional {
+		t.Error("/run/netns must be mounted with Bidirectional propagation for metadata namespaces")
+	}
+}
+
+func TestInitContainerConfiguresTheChassis(t *testing.T) {
+	m := load(t)
+	spec := m.ds.Spec.Template.Spec
+	if len(spec.InitContainers) != 1 {
+		t.Fatalf("want one init container, got %d", len(spec.InitContainers))
+	}
+	cmd := strings.Join(spec.InitContainers[0].Command, " ")
+	for _, key := range []string{"system-id=", "ovn-remote=", "ovn-encap-type=", "ovn-encap-ip=$(NODE_IP)"} {
+		if !strings.Contains(cmd, key) {
+			t.Errorf("init container does not set %s: %s", key, cmd)
+		}
+	}
+	if !regexp.MustCompile(`^/usr/bin/chassisd configure `).MatchString(cmd) {
+		t.Errorf("init container command %q", cmd)
 	}
 }
