@@ -39,6 +39,7 @@ type Pinctrl struct {
 	target string
 	opts   Options
 	log    *slog.Logger
+	aclLog *slog.Logger
 	macs   macQueue
 	buffer packetBuffer
 	fdb    fdbQueue
@@ -62,7 +63,8 @@ func New(target string, opts Options) *Pinctrl {
 	if opts.RetryInterval == 0 {
 		opts.RetryInterval = time.Second
 	}
-	return &Pinctrl{target: target, opts: opts, log: opts.Logger, warned: map[string]bool{}}
+	return &Pinctrl{target: target, opts: opts, log: opts.Logger, warned: map[string]bool{},
+		aclLog: opts.Logger.With("module", "acl_log")}
 }
 
 // Target is the OpenFlow target this Pinctrl connects to.
@@ -394,50 +396,18 @@ func setFragMTU(pkt []byte, arg []byte) ([]byte, error) {
 	return out, nil
 }
 
-// logACL prints the log line of an ACL with log=true: its name, verdict,
-// severity, direction and a packet summary.
+// logACL prints the log line of an ACL with log=true, byte for byte as
+// OVN's acl_log module does (always at INFO, the severity is in the text).
 func (p *Pinctrl) logACL(pin *conn.PacketIn, args []byte) {
 	if len(args) < 2 {
+		p.warnOnce("acl-log", "log data missing")
 		return
-	}
-	verdicts := map[byte]string{0: "allow", 1: "drop", 2: "reject"}
-	severities := map[byte]slog.Level{1: slog.LevelError, 4: slog.LevelWarn, 5: slog.LevelInfo, 6: slog.LevelInfo, 7: slog.LevelDebug}
-	verdict, ok := verdicts[args[0]]
-	if !ok {
-		verdict = "unknown"
-	}
-	level, ok := severities[args[1]]
-	if !ok {
-		level = slog.LevelInfo
 	}
 	direction := "to-lport"
 	if pin.TableID < pipeline.TableLogEgress {
 		direction = "from-lport"
 	}
-	p.log.Log(context.Background(), level, "acl_log", "name", string(args[2:]), "verdict", verdict,
-		"direction", direction, "packet", summarize(pin.Packet))
-}
-
-// summarize describes a frame in one short line.
-func summarize(pkt []byte) string {
-	f, err := parseFrame(pkt)
-	if err != nil {
-		return "unparsable"
-	}
-	s := fmt.Sprintf("dl_src=%x,dl_dst=%x", f.src, f.dst)
-	switch f.etherType {
-	case ethTypeIPv4:
-		if ip, err := parseIPv4(f.payload); err == nil {
-			s += fmt.Sprintf(",nw_src=%s,nw_dst=%s,nw_proto=%d", netip.AddrFrom4(ip.src), netip.AddrFrom4(ip.dst), ip.proto)
-		}
-	case ethTypeIPv6:
-		if ip, err := parseIPv6(f.payload); err == nil {
-			s += fmt.Sprintf(",ipv6_src=%s,ipv6_dst=%s,nw_proto=%d", netip.AddrFrom16(ip.src), netip.AddrFrom16(ip.dst), ip.next)
-		}
-	default:
-		s += fmt.Sprintf(",dl_type=0x%04x", f.etherType)
-	}
-	return s
+	p.aclLog.Info(aclLogLine(string(args[2:]), args[0], args[1], direction, pin.Packet))
 }
 
 func (p *Pinctrl) warnOnce(kind, msg string, args ...any) {

@@ -230,7 +230,8 @@ func TestACLLogLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	line := out.String()
-	for _, want := range []string{"level=WARN", "name=acl-web", "verdict=drop", "direction=from-lport", "nw_src=10.0.0.5,nw_dst=10.0.1.7"} {
+	// OVN logs every ACL line at INFO in module acl_log; the severity is text.
+	for _, want := range []string{"level=INFO", "module=acl_log", `name=\"acl-web\", verdict=drop, severity=warning, direction=from-lport: icmp,`, "nw_src=10.0.0.5,nw_dst=10.0.1.7"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("log line %q lacks %s", line, want)
 		}
