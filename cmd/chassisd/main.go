@@ -45,6 +45,8 @@ func main() {
 			os.Exit(runCtl(os.Args[2:], os.Stdout, os.Stderr))
 		case "configure":
 			os.Exit(runConfigure(os.Args[2:], os.Stderr))
+		case "explain":
+			os.Exit(runExplain(os.Args[2:], os.Stdout, os.Stderr))
 		}
 	}
 	os.Exit(run(os.Args[1:]))
@@ -228,6 +230,7 @@ func runDaemon(o *options, vl *vlog.Log, logger *slog.Logger) int {
 	exitReq := make(chan bool, 1) // true: exit --restart
 	registerProcessCommands(ctl, vl, exitReq)
 	a.RegisterCommands(ctl)
+	registerExplain(ctl, a)
 
 	metrics.SetBuildVersion(chassisdVersion())
 	metrics.SetSource(a)
