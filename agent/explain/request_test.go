@@ -49,10 +49,11 @@ func TestParseArgs(t *testing.T) {
 func TestBuildPacket(t *testing.T) {
 	cat := &loadFixture(t, "routed").Catalog
 	for _, c := range []struct {
-		args  []string
-		flow  string // prefix of the flow
-		err   string
-		notes string
+		args    []string
+		flow    string // prefix of the flow
+		err     string
+		notes   string
+		noNotes bool
 	}{
 		{args: []string{"--from", "ex-vm1", "--to", "192.168.111.12"},
 			flow: "icmp,in_port=2,dl_src=fa:16:3e:e8:00:01,dl_dst=fa:16:3e:e8:00:02,nw_src=192.168.111.11,nw_dst=192.168.111.12,nw_ttl=64,icmp_type=8"},
@@ -63,8 +64,8 @@ func TestBuildPacket(t *testing.T) {
 		// Off the network: to the router port that is the gateway.
 		{args: []string{"--from", "ex-vm1", "--to", "192.168.112.11"}, flow: "icmp,in_port=2,dl_src=fa:16:3e:e8:00:01,dl_dst=fa:16:3e:e8:ff:01,",
 			notes: "192.168.112.11 is not on sg-net: sent to the gateway, router port lrp-sg of router1"},
-		// The gateway's own address.
-		{args: []string{"--from", "ex-vm1", "--to", "192.168.111.1"}, flow: "icmp,in_port=2,dl_src=fa:16:3e:e8:00:01,dl_dst=fa:16:3e:e8:ff:01,"},
+		// The gateway's own address: on the network, nothing to explain.
+		{args: []string{"--from", "ex-vm1", "--to", "192.168.111.1"}, flow: "icmp,in_port=2,dl_src=fa:16:3e:e8:00:01,dl_dst=fa:16:3e:e8:ff:01,", noNotes: true},
 		// No router: the owner's MAC, and a note saying why it is hopeless.
 		{args: []string{"--from", "ex-iso", "--to", "192.168.111.11"}, flow: "icmp,in_port=5,dl_src=fa:16:3e:e8:02:01,dl_dst=fa:16:3e:e8:00:01,",
 			notes: "no router connects isolated-net"},
@@ -97,6 +98,9 @@ func TestBuildPacket(t *testing.T) {
 		}
 		if c.notes != "" && !strings.Contains(strings.Join(p.Notes, "\n"), c.notes) {
 			t.Errorf("%q: notes %q, want %q", c.args, p.Notes, c.notes)
+		}
+		if c.noNotes && len(p.Notes) > 0 {
+			t.Errorf("%q: notes %q, want none", c.args, p.Notes)
 		}
 	}
 }
