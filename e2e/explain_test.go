@@ -220,7 +220,7 @@ func TestExplain(t *testing.T) {
 			t.Fatalf("positive control: vm3 (no ingress rule on vm1's side... ) reached vm1")
 		}
 		explainUntil(t, "acl-drop", hv1, func(ex *explain.Explanation) error {
-			if err := wantVerdict(ex, explain.VerdictDropped, "ls_out_acl", "outport == @neutron_pg_drop && ip", "no security group rule allows"); err != nil {
+			if err := wantVerdict(ex, explain.VerdictDropped, "ls_out_acl", "outport == @neutron_pg_drop && ip", "no ingress rule of ex-vm1's security groups allows"); err != nil {
 				return err
 			}
 			for _, o := range ex.Verdict.Objects {

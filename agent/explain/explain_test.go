@@ -32,7 +32,7 @@ func TestExplainFixtures(t *testing.T) {
 			},
 			notes: []string{"egress pipeline (to-lport ACLs, port security of ex-vm2) runs on chassis hv2"}},
 		{name: "acl-drop", kind: VerdictDropped,
-			summary: []string{"DROPPED in ls_out_acl on sg-net", `drop "outport == @neutron_pg_drop && ip"`, "no security group rule allows"},
+			summary: []string{"DROPPED in ls_out_acl on sg-net", `drop "outport == @neutron_pg_drop && ip"`, "no ingress rule of ex-vm1's security groups allows this packet"},
 			steps:   []stepWant{{"ls_out_acl", "Neutron's drop-all group"}, {"ls_in_acl", "Neutron security group e8910000-0000-4000-8000-0000000000d3"}}},
 		{name: "allowed-sg-without-nb", kind: VerdictDelivered,
 			summary: []string{"DELIVERED to ex-vm4 of sg-net, OVS port vif-exvm4"},

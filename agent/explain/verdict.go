@@ -188,7 +188,7 @@ func (w *walker) dropVerdict() {
 	case strings.HasSuffix(rep.Stage, "_apply_port_sec") || strings.Contains(rep.Stage, "port_sec"):
 		v.Reason = w.portSecurityReason(at.ref.pass)
 	case strings.Contains(rep.Stage, "_acl"):
-		v.Reason = aclReason(rep)
+		v.Reason = aclReason(rep, w.aclPort(at))
 	}
 	if v.Reason == "" && len(rep.Notes) > 0 {
 		v.Reason = rep.Notes[0]
@@ -216,7 +216,16 @@ func (w *walker) portSecurityReason(pass int) string {
 	return ""
 }
 
-func aclReason(rep *StepReport) string {
+// aclPort names the port whose ACLs an ACL stage applies: the receiver's
+// in the egress pipeline (to-lport), the sender's in the ingress one.
+func (w *walker) aclPort(at *located[*Step]) string {
+	if pipelineOf(at.v.Table) == "egress" {
+		return w.x.portName(at.r.metadata, at.r.outport)
+	}
+	return w.x.portName(at.r.metadata, at.r.inport)
+}
+
+func aclReason(rep *StepReport, port string) string {
 	var acl *Object
 	for i := range rep.Objects {
 		if rep.Objects[i].Kind == "ACL" {
@@ -232,7 +241,11 @@ func aclReason(rep *StepReport) string {
 	}
 	for _, n := range rep.Notes {
 		if strings.Contains(n, "neutron_pg_drop") {
-			s += "; no security group rule allows this packet (Neutron's default drop)"
+			dir := "egress"
+			if strings.HasPrefix(rep.Stage, "ls_out") {
+				dir = "ingress"
+			}
+			s += fmt.Sprintf("; no %s rule of %s's security groups allows this packet (Neutron's default drop)", dir, port)
 		}
 	}
 	return s
