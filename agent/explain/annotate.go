@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // annotator puts one step into words.
@@ -370,13 +372,13 @@ func lbVIP(match string) string {
 func (a *annotator) physical() {
 	x, st := a.x, a.st
 	switch st.Table {
-	case tablePhyToLog:
+	case pipeline.TablePhyToLog:
 		a.phyToLog()
-	case tableOutputInit, tableOutputLarge:
+	case pipeline.TableOutputInit, pipeline.TableOutputLargeProcess:
 		a.rep.Trivial = st.Priority == 0
-	case tableSaveInport:
+	case pipeline.TableSaveInport:
 		a.rep.Trivial = true
-	case tableRemoteOutput:
+	case pipeline.TableRemoteOutput:
 		if st.Priority == 0 {
 			a.rep.Trivial = true
 			return
@@ -394,14 +396,14 @@ func (a *annotator) physical() {
 				}
 			}
 		}
-	case tableLocalOutput:
+	case pipeline.TableLocalOutput:
 		// After a tunnel output, the miss here is normal; as the last
 		// step it explains a drop.
 		a.rep.Trivial = true
 		if st.Priority == 0 {
 			a.note("logical port %s is not on this chassis and no tunnel leads to it", x.portName(a.before.metadata, a.before.outport))
 		}
-	case tableCheckLoopback:
+	case pipeline.TableCheckLoopback:
 		if st.Priority == 0 {
 			a.rep.Trivial = true
 			return
@@ -409,11 +411,11 @@ func (a *annotator) physical() {
 		if len(st.Actions) == 0 || st.Actions[0].Text == "drop" {
 			a.note("the packet would go back out of the port it came in on (%s): OVN does not hairpin it", x.portName(a.before.metadata, a.before.inport))
 		}
-	case tableLogToPhy:
+	case pipeline.TableLogToPhy:
 		a.logToPhy()
-	case tableChkInPortSec, tableChkInPortSecN, tableChkOutPortSec:
+	case pipeline.TableChkInPortSec, pipeline.TableChkInPortSecND, pipeline.TableChkOutPortSec:
 		a.portSecurity()
-	case tableMACBinding:
+	case pipeline.TableMACBinding:
 		if st.NoMatch {
 			a.note("no MAC binding for %s", ipv4String(a.before.reg0))
 			return
@@ -504,14 +506,14 @@ func (a *annotator) logToPhy() {
 func (a *annotator) portSecurity() {
 	x, st := a.x, a.st
 	key, dir := a.before.inport, "ingress"
-	if st.Table == tableChkOutPortSec {
+	if st.Table == pipeline.TableChkOutPortSec {
 		key, dir = a.before.outport, "egress"
 	}
 	port := x.portByDP[[2]uint32{a.before.metadata, key}]
 	name := x.portName(a.before.metadata, key)
 	rejected := false
 	for _, act := range st.Actions {
-		if strings.HasPrefix(act.Text, "set_field:0x1000/0x1000->reg10") {
+		if act.Text == portSecFailed {
 			rejected = true
 		}
 	}

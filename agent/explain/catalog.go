@@ -352,9 +352,6 @@ const (
 	OriginOtherBridge = "other-bridge"
 )
 
-// learnedTables are filled by learn() actions at run time, not by chassisd.
-var learnedTables = map[int]bool{69: true, 76: true, 77: true, 78: true}
-
 // portAddresses parses a Port_Binding mac entry ("MAC IP1 IP2/len ...").
 func portAddresses(entry string) (mac string, ips []netip.Prefix) {
 	fields := strings.Fields(entry)

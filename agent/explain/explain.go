@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Explanation is the answer to "why did this packet go there?".
@@ -356,12 +358,12 @@ func (w *walker) step(pi int, st *Step, r *regs) {
 	if strings.Contains(st.Match, "reg14=") {
 		r.inport, before.inport = mr.inport, mr.inport
 	}
-	pipeline := ""
+	pipe := ""
 	if integration {
-		pipeline = pipelineOf(st.Table)
+		pipe = pipelineOf(st.Table)
 	}
 	var lf *LogicalFlow
-	if integration && pipeline != "" {
+	if integration && pipe != "" {
 		lf = x.logicalFlow(st.Cookie, st.Table, before.metadata)
 	}
 	switch {
@@ -397,17 +399,17 @@ func (w *walker) step(pi int, st *Step, r *regs) {
 	// lookup that a logical action calls (port security, MAC bindings)
 	// stays with the step that called it.
 	dp := before.metadata
-	if pipeline == "" && st.Table == tablePhyToLog {
+	if pipe == "" && st.Table == pipeline.TablePhyToLog {
 		dp = r.metadata // table 0 decides the datapath
 	}
 	segs := &pr.Segments
 	helper := integration && isHelperTable(st.Table) && len(*segs) > 0
 	if helper {
 		last := (*segs)[len(*segs)-1]
-		pipeline, dp = last.Pipeline, last.DatapathKey
+		pipe, dp = last.Pipeline, last.DatapathKey
 	}
-	if n := len(*segs); n == 0 || (*segs)[n-1].Pipeline != pipeline || (*segs)[n-1].DatapathKey != dp {
-		seg := Segment{Pipeline: pipeline, DatapathKey: dp}
+	if n := len(*segs); n == 0 || (*segs)[n-1].Pipeline != pipe || (*segs)[n-1].DatapathKey != dp {
+		seg := Segment{Pipeline: pipe, DatapathKey: dp}
 		if dp != 0 {
 			seg.Datapath = x.datapathName(dp)
 			if d := x.dpByKey[dp]; d != nil {

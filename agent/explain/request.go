@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // Request is one explain command line.
@@ -395,7 +397,7 @@ func (x *index) nextHopMAC(src *Port, sip, dst netip.Addr, to *Endpoint) (string
 	var gwMAC, gwNote string
 	for i := range x.Ports {
 		p := &x.Ports[i]
-		if p.Datapath != dp || (p.Type != "patch" && p.Type != "l3gateway") {
+		if t := pipeline.PortType(p.Type); p.Datapath != dp || (t != pipeline.PortPatch && t != pipeline.PortL3Gateway) {
 			continue
 		}
 		peer := x.portByNm[p.Options["peer"]]

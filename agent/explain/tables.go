@@ -1,35 +1,18 @@
 package explain
 
-import "fmt"
+import (
+	"fmt"
 
-// OpenFlow tables of OVN's pipeline (23.03.1 and later numbering).
-const (
-	tablePhyToLog      = 0
-	tableIngressFirst  = 8
-	tableIngressLast   = 36
-	tableOutputInit    = 37
-	tableOutputLarge   = 38
-	tableRemoteOutput  = 39
-	tableLocalOutput   = 40
-	tableCheckLoopback = 41
-	tableEgressFirst   = 42
-	tableEgressLast    = 63
-	tableSaveInport    = 64
-	tableLogToPhy      = 65
-	tableMACBinding    = 66
-	tableMACLookup     = 67
-	tableChkInPortSec  = 73
-	tableChkInPortSecN = 74
-	tableChkOutPortSec = 75
+	"github.com/chassisd/chassisd/openflow/pipeline"
 )
 
 // OpenFlowTable is the OpenFlow table of a logical flow's table_id.
-func OpenFlowTable(pipeline string, table int) (int, bool) {
-	switch pipeline {
+func OpenFlowTable(pipelineName string, table int) (int, bool) {
+	switch pipelineName {
 	case "ingress":
-		return tableIngressFirst + table, true
+		return pipeline.TableLogIngress + table, true
 	case "egress":
-		return tableEgressFirst + table, true
+		return pipeline.TableLogEgress + table, true
 	}
 	return 0, false
 }
@@ -38,9 +21,9 @@ func OpenFlowTable(pipeline string, table int) (int, bool) {
 // "ingress", "egress" or "" (physical and helper tables).
 func pipelineOf(table int) string {
 	switch {
-	case table >= tableIngressFirst && table <= tableIngressLast:
+	case table >= pipeline.TableLogIngress && table < pipeline.TableLogIngress+pipeline.LogPipelineLen:
 		return "ingress"
-	case table >= tableEgressFirst && table <= tableEgressLast:
+	case table >= pipeline.TableLogEgress && table < pipeline.TableSaveInport:
 		return "egress"
 	}
 	return ""
@@ -48,28 +31,28 @@ func pipelineOf(table int) string {
 
 // physicalTables name the tables ovn-controller fills itself.
 var physicalTables = map[int]string{
-	0:  "phy_to_log",
-	37: "output_large_pkt_detect",
-	38: "output_large_pkt_process",
-	39: "remote_output",
-	40: "local_output",
-	41: "check_loopback",
-	64: "save_inport",
-	65: "log_to_phy",
-	66: "mac_binding",
-	67: "mac_lookup",
-	68: "chk_lb_hairpin",
-	69: "chk_lb_hairpin_reply",
-	70: "ct_snat_hairpin",
-	71: "get_fdb",
-	72: "lookup_fdb",
-	73: "chk_in_port_sec",
-	74: "chk_in_port_sec_nd",
-	75: "chk_out_port_sec",
-	76: "ecmp_nh_mac",
-	77: "ecmp_nh",
-	78: "chk_lb_affinity",
-	79: "mac_cache_use",
+	pipeline.TablePhyToLog:           "phy_to_log",
+	pipeline.TableOutputLargeDetect:  "output_large_pkt_detect",
+	pipeline.TableOutputLargeProcess: "output_large_pkt_process",
+	pipeline.TableRemoteOutput:       "remote_output",
+	pipeline.TableLocalOutput:        "local_output",
+	pipeline.TableCheckLoopback:      "check_loopback",
+	pipeline.TableSaveInport:         "save_inport",
+	pipeline.TableLogToPhy:           "log_to_phy",
+	pipeline.TableMACBinding:         "mac_binding",
+	pipeline.TableMACLookup:          "mac_lookup",
+	pipeline.TableChkLBHairpin:       "chk_lb_hairpin",
+	pipeline.TableChkLBHairpinReply:  "chk_lb_hairpin_reply",
+	pipeline.TableCTSnatHairpin:      "ct_snat_hairpin",
+	pipeline.TableGetFDB:             "get_fdb",
+	pipeline.TableLookupFDB:          "lookup_fdb",
+	pipeline.TableChkInPortSec:       "chk_in_port_sec",
+	pipeline.TableChkInPortSecND:     "chk_in_port_sec_nd",
+	pipeline.TableChkOutPortSec:      "chk_out_port_sec",
+	pipeline.TableECMPNHMAC:          "ecmp_nh_mac",
+	pipeline.TableECMPNH:             "ecmp_nh",
+	pipeline.TableChkLBAffinity:      "chk_lb_affinity",
+	pipeline.TableMACCacheUse:        "mac_cache_use",
 }
 
 // tableName is the name of a table that no logical flow explains.
@@ -77,11 +60,11 @@ func tableName(table int) string {
 	if n, ok := physicalTables[table]; ok {
 		return n
 	}
-	switch p := pipelineOf(table); p {
+	switch pipelineOf(table) {
 	case "ingress":
-		return fmt.Sprintf("ingress table %d", table-tableIngressFirst)
+		return fmt.Sprintf("ingress table %d", table-pipeline.TableLogIngress)
 	case "egress":
-		return fmt.Sprintf("egress table %d", table-tableEgressFirst)
+		return fmt.Sprintf("egress table %d", table-pipeline.TableLogEgress)
 	}
 	return fmt.Sprintf("table %d", table)
 }
@@ -89,4 +72,16 @@ func tableName(table int) string {
 // isHelperTable reports whether a table is a lookup that logical actions
 // call and return from (get_arp, check_in_port_sec, chk_lb_hairpin, ...):
 // a miss there is an answer, not a drop.
-func isHelperTable(table int) bool { return table >= tableMACBinding && table <= 79 }
+func isHelperTable(table int) bool {
+	return table >= pipeline.TableMACBinding && table <= pipeline.TableMACCacheUse
+}
+
+// learnedTables are filled by learn() actions at run time, not by chassisd.
+var learnedTables = map[int]bool{
+	pipeline.TableChkLBHairpinReply: true, pipeline.TableECMPNHMAC: true,
+	pipeline.TableECMPNH: true, pipeline.TableChkLBAffinity: true,
+}
+
+// portSecFailed is the action by which the port-security tables report a
+// failed check (flags.check_port_sec = 1).
+var portSecFailed = fmt.Sprintf("set_field:%#x/%#x->reg10", pipeline.FlagCheckPortSec, pipeline.FlagCheckPortSec)
