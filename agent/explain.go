@@ -290,7 +290,7 @@ func (a *Agent) enrichCatalog(ctx context.Context, cat *explain.Catalog, tr *exp
 		}
 	}
 	for _, lb := range lbs {
-		e := explain.LoadBalancer{UUID: lb.UUID, Name: lb.Name, VIPs: lb.Vips, ExternalIDs: lb.ExternalIDs}
+		e := explain.LoadBalancer{UUID: lb.UUID, Name: lb.Name, ExternalIDs: lb.ExternalIDs}
 		if lb.Protocol != nil {
 			e.Protocol = string(*lb.Protocol)
 		}

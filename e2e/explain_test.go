@@ -306,7 +306,7 @@ func TestExplain(t *testing.T) {
 				if err := wantVerdict(ex, b.kind, b.where); err != nil {
 					return err
 				}
-				if stepWith(ex, "_lb", "VIP 10.99.0.10:80 -> backends 192.168.111.12:8080, 192.168.111.14:8080") == nil {
+				if stepWith(ex, "_lb", "lb-web (tcp): VIP 10.99.0.10:80 -> backends 192.168.111.12:8080, 192.168.111.14:8080") == nil {
 					return fmt.Errorf("no load-balancer step with the VIP and backends")
 				}
 				if stepWith(ex, "_lb", "this trace follows "+b.backend+":8080") == nil {

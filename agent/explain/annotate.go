@@ -296,8 +296,9 @@ func (a *annotator) loadBalancer() {
 	}
 	vip := lbVIP(lf.Match)
 	obj := Object{Kind: "Load_Balancer", ID: lf.ExternalIDs["stage-hint"]}
+	proto := ""
 	if lb := a.x.loadBalancerByHint(obj.ID); lb != nil {
-		obj.Name, obj.Neutron = lb.Name, neutronIDs(lb.ExternalIDs)
+		obj.Name, obj.Neutron, proto = lb.Name, neutronIDs(lb.ExternalIDs), lb.Protocol
 		if id := lb.ExternalIDs["lb_id"]; id != "" {
 			obj.ID = id
 		}
@@ -305,6 +306,9 @@ func (a *annotator) loadBalancer() {
 	s := "load balancer"
 	if obj.Name != "" {
 		s += " " + obj.Name
+	}
+	if proto != "" {
+		s += " (" + proto + ")"
 	}
 	if vip != "" {
 		s += ": VIP " + vip
@@ -371,6 +375,14 @@ func lbVIP(match string) string {
 // physical describes the tables ovn-controller fills itself.
 func (a *annotator) physical() {
 	x, st := a.x, a.st
+	// The row behind the flow, as ovn-detrace names it.
+	if p := x.portByCookie(st.Cookie); p != nil {
+		a.rep.Objects = append(a.rep.Objects, Object{Kind: "Port_Binding", ID: p.UUID, Name: p.Name,
+			Summary: fmt.Sprintf("port binding %s of %s", p.Name, x.datapathName(p.Datapath))})
+	} else if m := x.multicastByCookie(st.Cookie); m != nil {
+		a.rep.Objects = append(a.rep.Objects, Object{Kind: "Multicast_Group", ID: m.UUID, Name: m.Name,
+			Summary: fmt.Sprintf("multicast group %s of %s: %s", m.Name, x.datapathName(m.Datapath), strings.Join(m.Ports, ", "))})
+	}
 	switch st.Table {
 	case pipeline.TablePhyToLog:
 		a.phyToLog()
@@ -488,7 +500,7 @@ func (a *annotator) logToPhy() {
 			case ifc == nil:
 				a.note("out of ofport %d", n)
 			case ifc.Type == "patch":
-				a.note("onto the physical network through %s (localnet port %s)", ifc.Name, ifc.LocalnetPort)
+				a.note("onto the physical network through patch port %s (to %s; localnet port %s)", ifc.Name, ifc.PatchPeer, ifc.LocalnetPort)
 			default:
 				a.note("out of OVS port %s (ofport %d): logical port %s", ifc.Name, n, x.portName(a.before.metadata, a.before.outport))
 			}

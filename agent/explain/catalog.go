@@ -105,7 +105,6 @@ type LoadBalancer struct {
 	UUID        string            `json:"uuid"`
 	Name        string            `json:"name"`
 	Protocol    string            `json:"protocol,omitempty"`
-	VIPs        map[string]string `json:"vips,omitempty"`
 	ExternalIDs map[string]string `json:"external_ids,omitempty"`
 }
 

@@ -57,7 +57,7 @@ func TestExplainFixtures(t *testing.T) {
 		{name: "lb-ex-vm2", kind: VerdictTunnel,
 			summary: []string{"chassis hv2", "ex-vm2"},
 			steps: []stepWant{
-				{"ls_in_lb", "load balancer lb-web: VIP 10.99.0.10:80 -> backends 192.168.111.12:8080, 192.168.111.14:8080"},
+				{"ls_in_lb", "load balancer lb-web (tcp): VIP 10.99.0.10:80 -> backends 192.168.111.12:8080, 192.168.111.14:8080"},
 				{"ls_in_lb", "this trace follows 192.168.111.12:8080"},
 				{"lr_in_arp_resolve", "next hop 192.168.111.12 is at fa:16:3e:e8:00:02"},
 			},

@@ -209,7 +209,7 @@ func objectLine(o Object) string {
 // own notes do not (no Neutron ids).
 func isPlainPortObject(o Object) bool {
 	switch o.Kind {
-	case "Logical_Switch_Port", "Logical_Router_Port", "Logical_Switch", "Logical_Router":
+	case "Logical_Switch_Port", "Logical_Router_Port", "Logical_Switch", "Logical_Router", "Port_Binding":
 		return len(o.Neutron) == 0
 	}
 	return false
