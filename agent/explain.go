@@ -134,7 +134,7 @@ func (a *Agent) explainCatalog(ctx context.Context) (*explain.Catalog, error) {
 		dpKey[d.UUID] = uint32(d.TunnelKey)
 		_, router := d.ExternalIDs["logical-router"]
 		cat.Datapaths = append(cat.Datapaths, explain.Datapath{UUID: d.UUID, Key: uint32(d.TunnelKey),
-			Name: d.ExternalIDs["name"], DisplayName: d.ExternalIDs["name2"], Router: router, ExternalIDs: d.ExternalIDs})
+			Name: d.ExternalIDs["name"], DisplayName: d.ExternalIDs["name2"], Router: router})
 	}
 	for _, p := range pbs {
 		port := explain.Port{UUID: p.UUID, Name: p.LogicalPort, Datapath: dpKey[p.Datapath], Key: uint32(p.TunnelKey),

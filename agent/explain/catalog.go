@@ -45,10 +45,9 @@ type Datapath struct {
 	Key  uint32 `json:"key"`
 	// Name is external_ids:name (neutron-<uuid> under Neutron), DisplayName
 	// the name people know (external_ids:name2, the Neutron name, if set).
-	Name        string            `json:"name"`
-	DisplayName string            `json:"display_name,omitempty"`
-	Router      bool              `json:"router,omitempty"`
-	ExternalIDs map[string]string `json:"external_ids,omitempty"`
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name,omitempty"`
+	Router      bool   `json:"router,omitempty"`
 }
 
 // Port is a Port_Binding.
