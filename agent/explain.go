@@ -117,10 +117,11 @@ func (a *Agent) explainCatalog(ctx context.Context) (*explain.Catalog, error) {
 	var dps []sbdb.DatapathBinding
 	var pbs []sbdb.PortBinding
 	var chassis []sbdb.Chassis
+	var lbs []sbdb.LoadBalancer
 	for _, l := range []struct {
 		name string
 		dst  any
-	}{{"Datapath_Binding", &dps}, {"Port_Binding", &pbs}, {"Chassis", &chassis}} {
+	}{{"Datapath_Binding", &dps}, {"Port_Binding", &pbs}, {"Chassis", &chassis}, {"Load_Balancer", &lbs}} {
 		if err := sbCl.List(ctx, l.dst); err != nil {
 			return nil, fmt.Errorf("read %s table: %w", l.name, err)
 		}
@@ -143,6 +144,13 @@ func (a *Agent) explainCatalog(ctx context.Context) (*explain.Catalog, error) {
 			port.Chassis = chassisName[*p.Chassis]
 		}
 		cat.Ports = append(cat.Ports, port)
+	}
+	for _, lb := range lbs {
+		e := explain.LoadBalancer{UUID: lb.UUID, Name: lb.Name, VIPs: lb.Vips, ExternalIDs: lb.ExternalIDs}
+		if lb.Protocol != nil {
+			e.Protocol = string(*lb.Protocol)
+		}
+		cat.LoadBalancers = append(cat.LoadBalancers, e)
 	}
 	return cat, nil
 }
@@ -232,12 +240,11 @@ func (a *Agent) enrichCatalog(ctx context.Context, cat *explain.Catalog, tr *exp
 	var mcs []sbdb.MulticastGroup
 	var mbs []sbdb.MACBinding
 	var smbs []sbdb.StaticMACBinding
-	var lbs []sbdb.LoadBalancer
 	for _, l := range []struct {
 		name string
 		dst  any
 	}{{"Datapath_Binding", &dps}, {"Logical_DP_Group", &groups}, {"Multicast_Group", &mcs},
-		{"MAC_Binding", &mbs}, {"Static_MAC_Binding", &smbs}, {"Load_Balancer", &lbs}} {
+		{"MAC_Binding", &mbs}, {"Static_MAC_Binding", &smbs}} {
 		if err := sbCl.List(ctx, l.dst); err != nil {
 			return fmt.Errorf("read %s table: %w", l.name, err)
 		}
@@ -288,13 +295,6 @@ func (a *Agent) enrichCatalog(ctx context.Context, cat *explain.Catalog, tr *exp
 			cat.MACBindings = append(cat.MACBindings, explain.MACBinding{UUID: m.UUID, Datapath: dpKey[m.Datapath],
 				LogicalPort: m.LogicalPort, IP: m.IP, MAC: m.MAC, Static: true})
 		}
-	}
-	for _, lb := range lbs {
-		e := explain.LoadBalancer{UUID: lb.UUID, Name: lb.Name, ExternalIDs: lb.ExternalIDs}
-		if lb.Protocol != nil {
-			e.Protocol = string(*lb.Protocol)
-		}
-		cat.LoadBalancers = append(cat.LoadBalancers, e)
 	}
 	// The reconciler belongs to the main loop; its desired table is safe
 	// to read from here.

@@ -312,6 +312,9 @@ func TestExplain(t *testing.T) {
 				if stepWith(ex, "_lb", "this trace follows "+b.backend+":8080") == nil {
 					return fmt.Errorf("no backend selection step for %s", b.backend)
 				}
+				if !strings.Contains(strings.Join(ex.Packet.Notes, "\n"), "10.99.0.10:80 is a VIP of load balancer lb-web") {
+					return fmt.Errorf("packet notes %q do not name the VIP", ex.Packet.Notes)
+				}
 				return nil
 			}, "--from", "ex-vm1", "--to", "10.99.0.10:80", "--backend", b.backend)
 		}

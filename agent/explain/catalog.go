@@ -104,6 +104,7 @@ type LoadBalancer struct {
 	UUID        string            `json:"uuid"`
 	Name        string            `json:"name"`
 	Protocol    string            `json:"protocol,omitempty"`
+	VIPs        map[string]string `json:"vips,omitempty"` // "10.0.0.10:80" -> "10.0.1.5:8080,..."
 	ExternalIDs map[string]string `json:"external_ids,omitempty"`
 }
 

@@ -246,6 +246,9 @@ func BuildPacket(cat *Catalog, r *Request) (Packet, error) {
 	p.To = &Endpoint{IP: dst.String(), L4Port: l4}
 	dstMAC, notes := x.nextHopMAC(src, sip, dst, p.To)
 	p.Notes = append(p.Notes, notes...)
+	if lb, backends := x.vip(dst, l4); lb != nil {
+		p.Notes = append(p.Notes, fmt.Sprintf("%s is a VIP of load balancer %s (backends %s)", r.To, lb.Name, strings.ReplaceAll(backends, ",", ", ")))
+	}
 	if r.DstMAC != "" {
 		dstMAC = strings.ToLower(r.DstMAC)
 		p.Notes = append(p.Notes, fmt.Sprintf("destination MAC %s given on the command line", dstMAC))
@@ -432,6 +435,22 @@ func (x *index) nextHopMAC(src *Port, sip, dst netip.Addr, to *Endpoint) (string
 			dst, own.Name, x.datapathName(own.Datapath), x.datapathName(dp), own.Name, ownMAC)}
 	}
 	return "", nil
+}
+
+// vip finds the load balancer with VIP addr (and port, when not 0).
+func (x *index) vip(addr netip.Addr, port int) (*LoadBalancer, string) {
+	for i := range x.LoadBalancers {
+		lb := &x.LoadBalancers[i]
+		for _, k := range sortedKeys(lb.VIPs) {
+			if a, err := netip.ParseAddr(k); err == nil && a == addr && port == 0 {
+				return lb, lb.VIPs[k]
+			}
+			if ap, err := netip.ParseAddrPort(k); err == nil && ap.Addr() == addr && (port == 0 || int(ap.Port()) == port) {
+				return lb, lb.VIPs[k]
+			}
+		}
+	}
+	return nil, ""
 }
 
 // isRouterSide reports whether a port belongs to a router datapath.

@@ -64,6 +64,9 @@ func TestBuildPacket(t *testing.T) {
 		// Off the network: to the router port that is the gateway.
 		{args: []string{"--from", "ex-vm1", "--to", "192.168.112.11"}, flow: "icmp,in_port=2,dl_src=fa:16:3e:e8:00:01,dl_dst=fa:16:3e:e8:ff:01,",
 			notes: "192.168.112.11 is not on sg-net: sent to the gateway, router port lrp-sg of router1"},
+		// A load balancer's VIP, behind the gateway.
+		{args: []string{"--from", "ex-vm1", "--to", "10.99.0.10:80"}, flow: "tcp,in_port=2,dl_src=fa:16:3e:e8:00:01,dl_dst=fa:16:3e:e8:ff:01,",
+			notes: "10.99.0.10:80 is a VIP of load balancer lb-web (backends 192.168.111.12:8080, 192.168.111.14:8080)"},
 		// The gateway's own address: on the network, nothing to explain.
 		{args: []string{"--from", "ex-vm1", "--to", "192.168.111.1"}, flow: "icmp,in_port=2,dl_src=fa:16:3e:e8:00:01,dl_dst=fa:16:3e:e8:ff:01,", noNotes: true},
 		// No router: the owner's MAC, and a note saying why it is hopeless.
