@@ -52,6 +52,8 @@ type Options struct {
 	// RetryInterval is how soon a failed pass is retried (default 1s).
 	RetryInterval time.Duration
 	Logger        *slog.Logger
+	// Metadata turns on the metadata agent's job (off without a config).
+	Metadata MetadataOptions
 }
 
 // Agent is one running chassisd.
@@ -78,6 +80,7 @@ type Agent struct {
 	zones      map[string]int    // conntrack zone per user, as recorded on br-int
 	flows      *flowSync
 	pinctrl    *pinctrlRun
+	metadata   *metadataRun
 
 	// ctl is the state of the control commands (appctl.go).
 	ctl appctl
@@ -155,6 +158,9 @@ func New(opts Options) (*Agent, error) {
 	}
 	a.ovs = db.New(db.Options{Name: "ovs", Model: ovsModel, Tables: ovsTables, Logger: opts.Logger}, []string{opts.OVSRemote})
 	a.sb = db.New(db.Options{Name: "sb", Model: sbModel, Tables: sbTables, TLS: opts.SBTLS, Logger: opts.Logger}, nil)
+	if err := a.initMetadata(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -170,6 +176,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.connCtx = connCtx
 	var wg sync.WaitGroup
 	defer func() {
+		a.stopMetadata()
 		a.stopPinctrl()
 		a.stopFlowSync()
 		stopConns()
@@ -279,6 +286,9 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	}
 	if ch == nil {
 		return nil
+	}
+	if err := a.syncMetadata(ctx, sbCl, cfg, ch); err != nil {
+		a.log.Warn("metadata not updated", "err", err)
 	}
 	stopPinctrl := metrics.PinctrlRun.Start()
 	err = a.applyPinctrl(ctx, sbCl, ch.UUID)

@@ -30,6 +30,7 @@ import (
 	"github.com/chassisd/chassisd/agent/metrics"
 	"github.com/chassisd/chassisd/agent/unixctl"
 	"github.com/chassisd/chassisd/agent/vlog"
+	"github.com/chassisd/chassisd/metadata"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; when
@@ -204,8 +205,14 @@ func runDaemon(o *options, vl *vlog.Log, logger *slog.Logger) int {
 	if chassisName == "" {
 		chassisName = systemIDOverride()
 	}
+	meta := agent.MetadataOptions{Registerer: metrics.Registerer()}
+	if len(o.metadataConfigs) > 0 {
+		if meta.Config, err = metadata.LoadConfig(o.metadataConfigs...); err != nil {
+			return fatalf(log, "%v", err)
+		}
+	}
 	a, err := agent.New(agent.Options{OVSRemote: o.ovsRemote, ChassisName: chassisName, SBTLS: tlsCfg,
-		Logger: logger, OVSRunDir: ovsRunDir()})
+		Logger: logger, OVSRunDir: ovsRunDir(), Metadata: meta})
 	if err != nil {
 		return fatalf(log, "%v", err)
 	}
@@ -231,6 +238,7 @@ func runDaemon(o *options, vl *vlog.Log, logger *slog.Logger) int {
 	registerProcessCommands(ctl, vl, exitReq)
 	a.RegisterCommands(ctl)
 	registerExplain(ctl, a)
+	a.RegisterMetadataCommands(ctl)
 
 	metrics.SetBuildVersion(chassisdVersion())
 	metrics.SetSource(a)

@@ -42,6 +42,9 @@ type options struct {
 	unixctl        string
 	metricsAddress string
 	logFormat      string
+	// metadataConfigs are Neutron INI files; the metadata agent's job
+	// runs only when at least one is given.
+	metadataConfigs []string
 
 	ovsRemote string
 }
@@ -119,6 +122,10 @@ var optionDefs = []optionDef{
 	// chassisd's own.
 	{"unixctl", 0, requiredArg, stringOpt(func(o *options) *string { return &o.unixctl })},
 	{"metrics-address", 0, requiredArg, stringOpt(func(o *options) *string { return &o.metricsAddress })},
+	{"metadata-config-file", 0, requiredArg, func(o *options, arg string, _ bool) error {
+		o.metadataConfigs = append(o.metadataConfigs, arg)
+		return nil
+	}},
 	{"log-format", 0, requiredArg, func(o *options, arg string, _ bool) error {
 		switch arg {
 		case "vlog", "ovs", "text":
@@ -356,6 +363,8 @@ Other options:
 chassisd options:
   --unixctl=SOCKET        control socket (default: %[4]s)
   --metrics-address=HOST:PORT  serve /metrics, /healthz and /readyz (default: off)
+  --metadata-config-file=FILE  Neutron INI file: be the node's OVN metadata agent
+                           (repeatable, later files override; default: off)
   --log-format=vlog|json  format of console and file lines (default: vlog)
 
 Subcommands:
