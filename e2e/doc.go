@@ -28,4 +28,6 @@
 //	TestEncapIPChange           Encap rows following ovn-encap-ip; peers re-pointing tunnels
 //	TestAgentRestartIsHitless   SIGTERM leaves flows and rows; restart reinstalls without loss
 //	TestTakeOverFromOVNController  same, starting from ovn-controller's state (CT zones, flows)
+//	TestMetadataProxy           chassisd only: ovnmeta- namespaces, localport delivery, DHCP option 121, the proxy
+//	TestMetadataIPv6LinkLocal   chassisd only: the same over fe80::a9fe:a9fe (ND through the pipeline)
 package e2e
