@@ -40,7 +40,7 @@ const (
 
 // requireChassisdAgent skips metadata tests unless chassisd is the agent:
 // ovn-controller does not do the metadata agent's job.
-func requireChassisdAgent(t *testing.T, tp *Topology) {
+func requireChassisdAgent(t testing.TB, tp *Topology) {
 	t.Helper()
 	if tp.Agent.Kind != sandbox.AgentChassisd {
 		t.Skipf("metadata is chassisd's job only (CHASSISD_E2E_AGENT=%s)", tp.Agent.Kind)
@@ -59,7 +59,7 @@ type metadataNode struct {
 	nova   *testNova
 }
 
-func addMetadataNode(t *testing.T, tp *Topology, name string) *metadataNode {
+func addMetadataNode(t testing.TB, tp *Topology, name string) *metadataNode {
 	t.Helper()
 	mn := &metadataNode{nova: newTestNova()}
 	holder := exec.Command("unshare", "--mount", "--propagation", "slave", "--",
@@ -158,12 +158,14 @@ func (mn *metadataNode) identity(network string) (string, error) {
 
 // metadataNetwork creates a Neutron network with DHCP (option 121 routing
 // 169.254.169.254 to the metadata port) and its metadata localport.
-func metadataNetwork(t *testing.T, tp *Topology, id, prefix, mdMAC string) string {
+func metadataNetwork(t testing.TB, tp *Topology, id, prefix, mdMAC string) string {
 	t.Helper()
-	ls := neutronNetwork(t, tp, id, "md-"+id[:8], "1442")
+	ls := "neutron-" + id
 	mdIP := prefix + ".1"
 	meta := "md-" + id[:8]
 	nb := tp.Central.MustNbctl
+	nb("ls-add", ls, "--", "set", "Logical_Switch", ls,
+		`external_ids:"neutron:network_name"=md-`+id[:8], `external_ids:"neutron:mtu"=1442`)
 	nb("lsp-add", ls, meta,
 		"--", "lsp-set-type", meta, "localport",
 		"--", "lsp-set-addresses", meta, mdMAC+" "+mdIP,
@@ -184,7 +186,7 @@ func metadataNetwork(t *testing.T, tp *Topology, id, prefix, mdMAC string) strin
 
 // instancePort adds a VM port as Nova/Neutron do: device_id is the
 // instance, DHCP options of its subnet, port security unless ip is "".
-func instancePort(t *testing.T, tp *Topology, ls, lport, mac, ip, host, instance string, portSecurity bool) {
+func instancePort(t testing.TB, tp *Topology, ls, lport, mac, ip, host, instance string, portSecurity bool) {
 	t.Helper()
 	addr := mac + " " + ip
 	args := []string{"lsp-add", ls, lport, "--", "lsp-set-addresses", lport, addr,
@@ -203,7 +205,7 @@ func instancePort(t *testing.T, tp *Topology, ls, lport, mac, ip, host, instance
 
 // dhcpWithRoutes runs udhcpc in the VM with a script that configures the
 // lease's address and classless static routes, as cloud-init's DHCP does.
-func dhcpWithRoutes(t *testing.T, vm *VM) {
+func dhcpWithRoutes(t testing.TB, vm *VM) {
 	t.Helper()
 	script := filepath.Join(t.TempDir(), "lease.sh")
 	must(t, os.WriteFile(script, []byte(`#!/bin/sh
@@ -238,7 +240,7 @@ func (vm *VM) fetch(path string) (string, error) {
 	return vm.NS.Exec("timeout", "10", "busybox", "wget", "-q", "-O", "-", "http://169.254.169.254"+path)
 }
 
-func (vm *VM) fetchEventually(t *testing.T, path string) string {
+func (vm *VM) fetchEventually(t testing.TB, path string) string {
 	t.Helper()
 	var out string
 	var last error
@@ -494,6 +496,8 @@ type testNova struct {
 	instances map[string]string // instance -> project
 	last      *http.Request
 	srv       *http.Server
+	// delay is Nova's time per request (benchmarks).
+	delay time.Duration
 }
 
 func newTestNova() *testNova { return &testNova{instances: map[string]string{}} }
@@ -514,7 +518,9 @@ func (n *testNova) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n.mu.Lock()
 	n.last = r
 	project, known := n.instances[r.Header.Get("X-Instance-ID")]
+	delay := n.delay
 	n.mu.Unlock()
+	time.Sleep(delay)
 	id, sig, tenant := r.Header.Get("X-Instance-ID"), r.Header.Get("X-Instance-ID-Signature"), r.Header.Get("X-Tenant-ID")
 	switch {
 	case r.URL.Path == "/":

@@ -54,7 +54,7 @@ type proxyRig struct {
 }
 
 // newProxyRig serves a proxy for testNetwork on a loopback port.
-func newProxyRig(t *testing.T, cfg *Config, lookup LookupFunc) *proxyRig {
+func newProxyRig(t testing.TB, cfg *Config, lookup LookupFunc) *proxyRig {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	met, err := newMetrics(reg)
@@ -115,7 +115,7 @@ func (n *recordingNova) last() (*http.Request, string) {
 	return n.requests[len(n.requests)-1], n.bodies[len(n.bodies)-1]
 }
 
-func startNova(t *testing.T, h *recordingNova) *httptest.Server {
+func startNova(t testing.TB, h *recordingNova) *httptest.Server {
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
