@@ -56,6 +56,8 @@ const (
 	// shutdownGrace lets in-flight requests of a namespace being torn
 	// down finish.
 	shutdownGrace = 2 * time.Second
+	// switchTimeout bounds one Plug or Unplug (an OVSDB transaction).
+	switchTimeout = 10 * time.Second
 )
 
 // Manager provisions one namespace per network of the latest State and
@@ -285,7 +287,10 @@ func (m *Manager) provision(ctx context.Context, n *Network, s *served) error {
 		return fmt.Errorf("%s: %w", p.inside.Attrs().Name, err)
 	}
 	s.net, s.addrs, s.ifindex = *n, addrs, p.inside.Attrs().Index
-	if err := m.opts.Switch.Plug(ctx, p.outside, n.Port.LogicalPort); err != nil {
+	plugCtx, cancel := context.WithTimeout(ctx, switchTimeout)
+	err = m.opts.Switch.Plug(plugCtx, p.outside, n.Port.LogicalPort)
+	cancel()
+	if err != nil {
 		return fmt.Errorf("plug %s into the integration bridge: %w", p.outside, err)
 	}
 	if s.proxy == nil {
@@ -463,7 +468,10 @@ func (m *Manager) teardown(ctx context.Context, network string) error {
 	}
 	outside, _ := VethNames(network)
 	var errs []error
-	if err := m.opts.Switch.Unplug(ctx, outside); err != nil {
+	unplugCtx, cancel := context.WithTimeout(ctx, switchTimeout)
+	err := m.opts.Switch.Unplug(unplugCtx, outside)
+	cancel()
+	if err != nil {
 		errs = append(errs, fmt.Errorf("unplug %s: %w", outside, err))
 	}
 	if err := m.unplumb(network); err != nil {
