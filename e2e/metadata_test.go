@@ -292,6 +292,10 @@ func TestMetadataProxy(t *testing.T) {
 	if ok, err := hv1.hasNamespace(netA); err != nil || ok {
 		t.Fatalf("namespace for network A before any VIF: %v %v", ok, err)
 	}
+	// A port of that name left in another bridge (as after ML2/OVS) is
+	// moved to br-int.
+	must(t, hv1.AddBridge("br-old"))
+	must(t, hv1.AddPort("br-old", "tap"+netA[:10]+"0", "", nil))
 	a1 := hv1.AddVM("mda1", "vm-a1", "fa:16:3e:a1:00:01", "", 1442, "")
 	dhcpWithRoutes(t, a1)
 	doc := a1.fetchEventually(t, "/openstack/latest/meta_data.json")
@@ -315,6 +319,9 @@ func TestMetadataProxy(t *testing.T) {
 	}
 	if id, err := hv1.Vsctl("get", "Interface", "tap"+netA[:10]+"0", "external_ids:iface-id"); err != nil || strings.Trim(id, `"`) != "md-"+netA[:8] {
 		t.Errorf("veth in br-int with iface-id %q (%v)", id, err)
+	}
+	if ports, err := hv1.Vsctl("list-ports", "br-old"); err != nil || ports != "" {
+		t.Errorf("br-old still has %q (%v)", ports, err)
 	}
 	if show, err := hv1.AgentAppctl("metadata/show"); err != nil || !strings.Contains(show, "ovnmeta-"+netA) || !strings.Contains(show, "192.168.101.1/24") {
 		t.Errorf("metadata/show: %v\n%s", err, show)
