@@ -399,13 +399,17 @@ func (m *Manager) openPlumbing(network string) (*plumbing, error) {
 }
 
 func (m *Manager) stopIPv6(s *served) {
-	if s.v6stop != nil {
-		close(s.v6stop)
-		s.v6stop, s.v6waiting = nil, false
-	}
+	m.stopIPv6Waiter(s)
 	if s.srv6 != nil {
 		closeServer(s.srv6)
 		s.srv6 = nil
+	}
+}
+
+func (m *Manager) stopIPv6Waiter(s *served) {
+	if s.v6stop != nil {
+		close(s.v6stop)
+		s.v6stop, s.v6waiting = nil, false
 	}
 }
 
@@ -483,13 +487,26 @@ func (m *Manager) teardown(ctx context.Context, network string) error {
 	return errors.Join(errs...)
 }
 
-// stopAll closes every listener (namespaces stay).
+// stopAll closes every listener (namespaces stay), letting in-flight
+// requests finish within one shared grace period.
 func (m *Manager) stopAll() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, s := range m.served {
-		m.stopServers(s)
+		m.stopIPv6Waiter(s)
+		for _, srv := range []*http.Server{s.srv4, s.srv6} {
+			if srv != nil {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					closeServer(srv)
+				}()
+			}
+		}
+		s.srv4, s.srv6 = nil, nil
 	}
+	wg.Wait()
 }
 
 // Show describes what is served, for `ovn-appctl metadata/show`.
