@@ -61,6 +61,7 @@ type metadataNode struct {
 
 func addMetadataNode(t testing.TB, tp *Topology, name string) *metadataNode {
 	t.Helper()
+	sandbox.Require(t, []string{"unshare", "nsenter", "timeout"})
 	mn := &metadataNode{nova: newTestNova()}
 	holder := exec.Command("unshare", "--mount", "--propagation", "slave", "--",
 		"sh", "-c", "mkdir -p /run/netns && mount -t tmpfs -o mode=0755 tmpfs /run/netns && exec sleep 3600")
@@ -76,8 +77,15 @@ func addMetadataNode(t testing.TB, tp *Topology, name string) *metadataNode {
 		_ = holder.Wait()
 	})
 	if err := sandbox.Eventually(10*time.Second, func() (bool, error) {
-		out, err := sandbox.Run("nsenter", "--mount=/proc/"+strconv.Itoa(holder.Process.Pid)+"/ns/mnt", "--", "findmnt", "-n", "-o", "FSTYPE", "/run/netns")
-		return err == nil && strings.HasSuffix(strings.TrimSpace(out), "tmpfs"), nil
+		// mountinfo: "id parent dev root mountpoint options ... - fstype ..."
+		info, err := os.ReadFile("/proc/" + strconv.Itoa(holder.Process.Pid) + "/mountinfo")
+		for _, line := range strings.Split(string(info), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 4 && f[4] == "/run/netns" && strings.Contains(line, " - tmpfs ") {
+				return true, nil
+			}
+		}
+		return false, err
 	}); err != nil {
 		t.Fatalf("node mount namespace not ready: %v", err)
 	}
