@@ -76,8 +76,12 @@ func (m *Manager) plumb(n *Network) (*plumbing, error) {
 				return nil, fmt.Errorf("delete stray %s: %w", outside, err)
 			}
 		}
+		// The outside end is created up: ovs-vswitchd may open it the
+		// moment it appears (a port of that name already in OVS) and,
+		// when it later lets go of it, write back the flags it cached,
+		// which would take a device created down down again.
 		veth := &netlink.Veth{
-			LinkAttrs:        netlink.LinkAttrs{Name: outside, MTU: n.Port.MTU},
+			LinkAttrs:        netlink.LinkAttrs{Name: outside, MTU: n.Port.MTU, Flags: net.FlagUp},
 			PeerName:         inside,
 			PeerHardwareAddr: n.Port.MAC,
 			PeerNamespace:    netlink.NsFd(ns),
