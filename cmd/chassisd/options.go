@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -125,6 +126,11 @@ var optionDefs = []optionDef{
 	{"metadata-config-file", 0, requiredArg, func(o *options, arg string, _ bool) error {
 		o.metadataConfigs = append(o.metadataConfigs, arg)
 		return nil
+	}},
+	{"metadata-config-dir", 0, requiredArg, func(o *options, arg string, _ bool) error {
+		files, err := configDirFiles(arg)
+		o.metadataConfigs = append(o.metadataConfigs, files...)
+		return err
 	}},
 	{"log-format", 0, requiredArg, func(o *options, arg string, _ bool) error {
 		switch arg {
@@ -365,6 +371,8 @@ chassisd options:
   --metrics-address=HOST:PORT  serve /metrics, /healthz and /readyz (default: off)
   --metadata-config-file=FILE  Neutron INI file: be the node's OVN metadata agent
                            (repeatable, later files override; default: off)
+  --metadata-config-dir=DIR  the *.conf files of DIR in name order, in this
+                           position among the files (oslo.config's --config-dir)
   --log-format=vlog|json  format of console and file lines (default: vlog)
 
 Subcommands:
@@ -373,4 +381,19 @@ Subcommands:
   chassisd debug COMMAND                       offline OVN expression/action tools
 `, programName, pidfileName(""), filepath.Join(ovsLogDir(), programName+".log"),
 		filepath.Join(ovnRunDir(), programName+".<pid>.ctl"))
+}
+
+// configDirFiles lists the *.conf files of dir in name order, as
+// oslo.config's --config-dir reads them. An empty directory gives none (a
+// Kubernetes optional Secret mounts as one); a missing one is an error.
+func configDirFiles(dir string) ([]string, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("--metadata-config-dir: %w", err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.conf"))
+	if err != nil {
+		return nil, fmt.Errorf("--metadata-config-dir: %w", err)
+	}
+	sort.Strings(files)
+	return files, nil
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -64,5 +67,32 @@ func TestUnsupportedOptionsAreNamed(t *testing.T) {
 		if err := o.checkUnsupported(); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%v: %v", args, err)
 		}
+	}
+}
+
+// TestMetadataConfigDir reads a directory's *.conf files in name order at
+// the directory's place among the files, as oslo.config's --config-dir does.
+func TestMetadataConfigDir(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"20-secret.conf", "10-nova.conf", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, err := parseOptions([]string{"--metadata-config-file=/etc/neutron/neutron.conf", "--metadata-config-dir=" + dir,
+		"--metadata-config-file=/etc/neutron/last.ini"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/etc/neutron/neutron.conf", filepath.Join(dir, "10-nova.conf"), filepath.Join(dir, "20-secret.conf"), "/etc/neutron/last.ini"}
+	if !slices.Equal(o.metadataConfigs, want) {
+		t.Errorf("files %q, want %q", o.metadataConfigs, want)
+	}
+	// An empty directory (an absent optional Secret) leaves the job off.
+	if o, err := parseOptions([]string{"--metadata-config-dir=" + t.TempDir()}); err != nil || len(o.metadataConfigs) != 0 {
+		t.Errorf("empty directory: %q, %v", o.metadataConfigs, err)
+	}
+	if _, err := parseOptions([]string{"--metadata-config-dir=" + filepath.Join(dir, "missing")}); err == nil {
+		t.Error("a missing directory is accepted")
 	}
 }

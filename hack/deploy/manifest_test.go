@@ -190,19 +190,36 @@ func TestFlowAgentContainer(t *testing.T) {
 	}
 }
 
-func TestMetadataContainer(t *testing.T) {
+// TestMetadataJob: the metadata job runs inside chassisd (there is no
+// separate binary for it), configured from an optional Secret, with the
+// host's /run/netns shared both ways.
+func TestMetadataJob(t *testing.T) {
 	m := load(t)
-	c := container(t, m.ds.Spec.Template.Spec, "metadata")
-	if c.Image != container(t, m.ds.Spec.Template.Spec, "chassisd").Image {
-		t.Error("the metadata job runs from chassisd's image")
+	spec := m.ds.Spec.Template.Spec
+	if len(spec.Containers) != 1 {
+		t.Fatalf("want the chassisd container only, got %d containers", len(spec.Containers))
+	}
+	c := container(t, spec, "chassisd")
+	if !slices.Contains(c.Args, "--metadata-config-dir=/etc/chassisd/metadata") {
+		t.Errorf("chassisd args %q lack the metadata config directory", c.Args)
 	}
 	// Bidirectional propagation is only allowed in privileged containers.
 	if c.SecurityContext == nil || c.SecurityContext.Privileged == nil || !*c.SecurityContext.Privileged {
-		t.Error("metadata must run privileged")
+		t.Error("chassisd must run privileged for the metadata namespaces")
 	}
 	mnt := mountsOf(c)["/run/netns"]
 	if mnt.MountPropagation == nil || *mnt.MountPropagation != corev1.MountPropagationBidirectional {
 		t.Error("/run/netns must be mounted with Bidirectional propagation for metadata namespaces")
+	}
+	cfg := mountsOf(c)["/etc/chassisd/metadata"]
+	var secret *corev1.SecretVolumeSource
+	for _, v := range spec.Volumes {
+		if v.Name == cfg.Name {
+			secret = v.Secret
+		}
+	}
+	if secret == nil || secret.Optional == nil || !*secret.Optional {
+		t.Error("the metadata configuration must come from an optional Secret, so clusters without Neutron run without it")
 	}
 }
 
