@@ -186,12 +186,46 @@ func (a SetField) appendWire(b []byte) []byte {
 	start := len(b)
 	b = append(b, 0, ofpatSetField, 0, 0)
 	masked := a.masked()
-	b = a.Field.AppendHeader(b, masked, len(a.Value))
-	b = append(b, a.Value...)
+	value, mask := a.Value, a.Mask
+	if a.Field.VariableLength() {
+		value, mask = trimVariable(value, mask, masked)
+	}
+	// An empty value is possible: OVS sends set_field:0->tun_metadata0 so.
+	b = a.Field.appendHeaderLen(b, masked, len(value))
+	b = append(b, value...)
 	if masked {
-		b = append(b, a.Mask...)
+		b = append(b, mask...)
 	}
 	return finishAction(b, start)
+}
+
+// trimVariable drops the leading zero bytes that value and mask share, as
+// OVS's nx_put_entry does for a variable-length field (tun_metadata): its
+// value is right-aligned in the mapped option, so a 4-byte 0x00000001 and a
+// 1-byte 0x01 are the same set_field, and ovs-vswitchd dumps the short one.
+// Encoding the same way makes a dumped flow re-encode to the bytes of the
+// desired one (ofctrl compares by encoding).
+func trimVariable(value, mask []byte, masked bool) ([]byte, []byte) {
+	lead := len(value)
+	for i, c := range value {
+		if c != 0 {
+			lead = i
+			break
+		}
+	}
+	n := len(value) - lead
+	if masked {
+		ml := len(mask)
+		for i, c := range mask {
+			if c != 0 {
+				ml = i
+				break
+			}
+		}
+		n = max(n, len(mask)-ml)
+		mask = mask[len(mask)-n:]
+	}
+	return value[len(value)-n:], mask
 }
 
 func decodeSetField(b []byte) (Action, error) {
@@ -209,6 +243,19 @@ func decodeSetField(b []byte) (Action, error) {
 	}
 	if !allZero(body[need:]) {
 		return nil, fmt.Errorf("%w: set_field %s: nonzero padding", ErrBadAction, f.Name())
+	}
+	if f.VariableLength() && masked && allOnes(body[n:need]) {
+		// OVS sends a mask for a variable-length field only when it does
+		// not cover the mapped option, whose width the dump does not tell:
+		// a trimmed 0xff mask of a 4-byte option is a partial mask. One
+		// leading zero byte keeps it partial (and prints as OVS does).
+		if n == 0 {
+			return nil, fmt.Errorf("%w: set_field %s: empty masked value", ErrBadAction, f.Name())
+		}
+		buf := make([]byte, 2*(n+1))
+		copy(buf[1:], body[:n])
+		copy(buf[n+2:], body[n:need])
+		return SetField{Field: f, Value: buf[: n+1 : n+1], Mask: buf[n+1:]}, nil
 	}
 	buf := append([]byte(nil), body[:need]...) // value and mask in one allocation
 	a := SetField{Field: f, Value: buf[:n:n]}

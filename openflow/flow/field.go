@@ -501,12 +501,18 @@ var fieldsByHeader = func() map[headerKey]Field {
 // length). With masked the header announces value and mask. It returns b
 // unchanged if f has no header.
 func (f Field) AppendHeader(b []byte, masked bool, valueLen int) []byte {
+	if valueLen <= 0 {
+		valueLen = f.Bytes()
+	}
+	return f.appendHeaderLen(b, masked, valueLen)
+}
+
+// appendHeaderLen is AppendHeader with valueLen taken as is (0 is an
+// empty value).
+func (f Field) appendHeaderLen(b []byte, masked bool, valueLen int) []byte {
 	h, ok := f.wireHeader()
 	if !ok {
 		return b
-	}
-	if valueLen <= 0 {
-		valueLen = f.Bytes()
 	}
 	payload := valueLen
 	var hm uint8
@@ -578,7 +584,9 @@ func DecodeHeader(b []byte) (f Field, masked bool, valueLen int, n int, err erro
 	if !f.VariableLength() && valueLen != f.Bytes() {
 		return 0, false, 0, n, fmt.Errorf("flow: %s: length %d, want %d", f.NXMName(), valueLen, f.Bytes())
 	}
-	if f.VariableLength() && (valueLen == 0 || valueLen > f.Bytes()) {
+	// A variable-length field may come with no value: OVS dumps
+	// set_field:0->tun_metadata0 so. Matches reject that themselves.
+	if f.VariableLength() && valueLen > f.Bytes() {
 		return 0, false, 0, n, fmt.Errorf("flow: %s: bad length %d", f.NXMName(), valueLen)
 	}
 	return f, masked, valueLen, n, nil

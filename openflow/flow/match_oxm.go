@@ -344,6 +344,9 @@ func DecodeOXMFields(b []byte) (Match, error) {
 		if err != nil {
 			return Match{}, fmt.Errorf("%w at offset %d: %w", ErrBadMatch, off, err)
 		}
+		if n == 0 {
+			return Match{}, fmt.Errorf("%w: %s: empty entry at offset %d", ErrBadMatch, f.NXMName(), off)
+		}
 		payload := n
 		if masked {
 			payload *= 2
