@@ -134,7 +134,7 @@ func (p *Pinctrl) Release(n Neighbour, mac net.HardwareAddr) {
 	}
 	for _, bp := range pkts {
 		if err := c.PacketOut(releasePacketOut(bp, mac)); err != nil {
-			p.log.Debug("pinctrl: buffered packet not released", "err", err)
+			p.rl.failed.Debug(p.log, "pinctrl: buffered packet not released", "err", err)
 			return
 		}
 	}

@@ -57,7 +57,7 @@ func (p *Pinctrl) dhcpv4(r reply, pin *conn.PacketIn, md flow.Match, ud actions.
 	resumed := *pin
 	resumed.Metadata = md.AppendOXMFields(nil)
 	r.resume, r.packet = &resumed, pkt
-	p.log.Info(dhcpMsgName(msgType), "mac", fmt.Sprintf("%x", pkt[6:12]))
+	p.rl.dhcp.Info(p.log, dhcpMsgName(msgType), "mac", fmt.Sprintf("%x", pkt[6:12]))
 	return r, nil
 }
 

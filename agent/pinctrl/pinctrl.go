@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chassisd/chassisd/agent/internal/ratelog"
 	"github.com/chassisd/chassisd/agent/metrics"
 	"github.com/chassisd/chassisd/openflow/actions"
 	"github.com/chassisd/chassisd/openflow/conn"
@@ -45,10 +46,29 @@ type Pinctrl struct {
 	fdb    fdbQueue
 	garps  garpSet
 
+	// Every line a packet can trigger goes through a rate limiter, as in
+	// ovn-controller: a guest must not be able to fill the disk.
+	rl logLimits
+
 	mu     sync.Mutex
-	conn   sender               // the current connection, nil when down
-	dns    map[int64]DNSRecords // by datapath key
-	warned map[string]bool      // warnings logged once per kind
+	conn   sender                      // the current connection, nil when down
+	dns    map[int64]DNSRecords        // by datapath key
+	warned map[string]*ratelog.Limiter // per kind of warning
+}
+
+// logLimits are ovn-controller's limits where it has one
+// (VLOG_RATE_LIMIT_INIT(lines per minute, burst)).
+type logLimits struct {
+	dhcp   *ratelog.Limiter // replies sent: 20, 40 as pinctrl.c
+	failed *ratelog.Limiter // packet-ins not answered: 1, 5 as pinctrl.c's warnings
+	// ACL log lines: ovn-controller limits them only with the ACL's meter
+	// (log(meter=...)); without one, this keeps a flood from filling the
+	// disk while letting an operator's test traffic through.
+	acl *ratelog.Limiter
+}
+
+func newLogLimits() logLimits {
+	return logLimits{dhcp: ratelog.New(20, 40), failed: ratelog.New(1, 5), acl: ratelog.New(1200, 200)}
 }
 
 // New returns a Pinctrl for the switch at target
@@ -63,7 +83,7 @@ func New(target string, opts Options) *Pinctrl {
 	if opts.RetryInterval == 0 {
 		opts.RetryInterval = time.Second
 	}
-	return &Pinctrl{target: target, opts: opts, log: opts.Logger, warned: map[string]bool{},
+	return &Pinctrl{target: target, opts: opts, log: opts.Logger, rl: newLogLimits(), warned: map[string]*ratelog.Limiter{},
 		aclLog: opts.Logger.With("module", "acl_log")}
 }
 
@@ -152,19 +172,29 @@ func (p *Pinctrl) session(ctx context.Context) (connected bool, err error) {
 				continue
 			}
 			metrics.PinctrlTotalPinPkts.Inc()
-			pin, err := conn.DecodePacketIn2(m.Raw)
-			if err != nil {
-				p.warnOnce("decode", "malformed packet-in", "err", err)
-				continue
-			}
-			if err := p.answer(c, pin, time.Now()); err != nil {
-				if errors.Is(err, conn.ErrClosed) {
-					return true, err
-				}
-				p.log.Debug("pinctrl: packet-in not answered", "err", err)
+			if err := p.handle(c, m.Raw, time.Now()); errors.Is(err, conn.ErrClosed) {
+				return true, err
 			}
 		}
 	}
+}
+
+// handle decodes and answers one NXT_PACKET_IN2. Its failures come from
+// what a guest sent, so they are logged rate-limited; only a closed
+// connection is returned.
+func (p *Pinctrl) handle(s sender, raw []byte, now time.Time) error {
+	pin, err := conn.DecodePacketIn2(raw)
+	if err != nil {
+		p.warn("decode", "malformed packet-in", "err", err)
+		return nil
+	}
+	if err := p.answer(s, pin, now); err != nil {
+		if errors.Is(err, conn.ErrClosed) {
+			return err
+		}
+		p.rl.failed.LogAt(now, p.log, slog.LevelDebug, "pinctrl: packet-in not answered", "err", err)
+	}
+	return nil
 }
 
 // sender is the part of the switch connection replies go to.
@@ -232,7 +262,7 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 		if p.fdb.add(int64(dp), int64(port), f.src) {
 			p.opts.Notify()
 		} else {
-			p.warnOnce("fdb-overflow", "pinctrl: too many pending FDB entries, dropping")
+			p.warn("fdb-overflow", "pinctrl: too many pending FDB entries, dropping")
 		}
 		return r, nil
 	case actions.OpARP:
@@ -287,7 +317,7 @@ func (p *Pinctrl) process(pin *conn.PacketIn, now time.Time) (reply, error) {
 		p.logACL(pin, ud.Payload)
 		return r, nil
 	default:
-		p.warnOnce("op-"+ud.Op.String(), "pinctrl: controller opcode not handled", "opcode", ud.Op.String())
+		p.warn("op-"+ud.Op.String(), "pinctrl: controller opcode not handled", "opcode", ud.Op.String())
 		return r, nil
 	}
 }
@@ -308,7 +338,7 @@ func (p *Pinctrl) bufferPacket(now time.Time, pin *conn.PacketIn, md flow.Match,
 	port, _, _ := md.GetUint(pipeline.RegOutport)
 	if !p.buffer.add(now, Neighbour{DatapathKey: int64(dp), PortKey: int64(port), IP: ip.Unmap()}, pin.Packet, md) {
 		metrics.PinctrlDropBufferedPackets.Inc()
-		p.warnOnce("buffer-full", "pinctrl: too many next hops being resolved, dropping packet")
+		p.warn("buffer-full", "pinctrl: too many next hops being resolved, dropping packet")
 	}
 }
 
@@ -324,7 +354,7 @@ func (p *Pinctrl) learn(pin *conn.PacketIn, md flow.Match, ip netip.Addr, now ti
 	at, ok := p.macs.add(now, int64(dp), int64(port), ip, f.src, f.dst[0]&1 != 0)
 	if !ok {
 		metrics.PinctrlDropPutMACBinding.Inc()
-		p.warnOnce("mac-overflow", "pinctrl: too many pending MAC bindings, dropping")
+		p.warn("mac-overflow", "pinctrl: too many pending MAC bindings, dropping")
 		return nil
 	}
 	if d := at.Sub(now); d > 0 {
@@ -400,24 +430,28 @@ func setFragMTU(pkt []byte, arg []byte) ([]byte, error) {
 // OVN's acl_log module does (always at INFO, the severity is in the text).
 func (p *Pinctrl) logACL(pin *conn.PacketIn, args []byte) {
 	if len(args) < 2 {
-		p.warnOnce("acl-log", "log data missing")
+		p.warn("acl-log", "log data missing")
 		return
 	}
 	direction := "to-lport"
 	if pin.TableID < pipeline.TableLogEgress {
 		direction = "from-lport"
 	}
-	p.aclLog.Info(aclLogLine(string(args[2:]), args[0], args[1], direction, pin.Packet))
+	p.rl.acl.Info(p.aclLog, aclLogLine(string(args[2:]), args[0], args[1], direction, pin.Packet))
 }
 
-func (p *Pinctrl) warnOnce(kind, msg string, args ...any) {
+// warn logs a warning a packet triggered, rate-limited per kind as
+// ovn-controller's VLOG_WARN_RL (1 a minute, bursts of 5). Kinds are a
+// fixed set (and opcode names), so the map stays small.
+func (p *Pinctrl) warn(kind, msg string, args ...any) {
 	p.mu.Lock()
-	seen := p.warned[kind]
-	p.warned[kind] = true
-	p.mu.Unlock()
-	if !seen {
-		p.log.Warn(msg, args...)
+	l := p.warned[kind]
+	if l == nil {
+		l = ratelog.New(1, 5)
+		p.warned[kind] = l
 	}
+	p.mu.Unlock()
+	l.Warn(p.log, msg, args...)
 }
 
 func be32Bytes(v uint32) [4]byte {
