@@ -190,6 +190,8 @@ func AssignZones(users []string, existing map[string]int, pinned map[string]int)
 }
 
 // ParseZones reads ct-zone-<user>=<n> entries from br-int external_ids.
+// Values outside 1..65535 (zone 0 is never assigned) are ignored: the user
+// gets a new zone instead of an out-of-range one in ct(zone=...).
 func ParseZones(ext map[string]string) map[string]int {
 	out := map[string]int{}
 	for k, v := range ext {
@@ -197,7 +199,7 @@ func ParseZones(ext map[string]string) map[string]int {
 		if !ok {
 			continue
 		}
-		if z, err := strconv.Atoi(v); err == nil {
+		if z, err := strconv.Atoi(v); err == nil && z >= 1 && z <= 65535 {
 			out[user] = z
 		}
 	}
