@@ -10,7 +10,6 @@ package agent
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,8 +41,9 @@ type Options struct {
 	OVSRemote string
 	// ChassisName overrides external_ids:system-id (-n / system-id-override).
 	ChassisName string
-	// SBTLS is used for ssl: Southbound remotes.
-	SBTLS *tls.Config
+	// SSL are the --private-key, --certificate and --ca-cert files for
+	// ssl: Southbound remotes; the Open_vSwitch SSL table overrides them.
+	SSL db.SSLFiles
 	// Hostname is the default for external_ids:hostname (os.Hostname()).
 	Hostname string
 	// OVSRunDir is where ovs-vswitchd's <bridge>.mgmt sockets are
@@ -62,6 +62,7 @@ type Agent struct {
 	log  *slog.Logger
 	ovs  *db.Conn
 	sb   *db.Conn
+	ssl  *db.SSL
 
 	startTS int64
 	cleanup atomic.Bool
@@ -120,6 +121,7 @@ var ovsTables = map[string]model.Model{
 	vswitchd.InterfaceTable:              &vswitchd.Interface{},
 	vswitchd.FlowSampleCollectorSetTable: &vswitchd.FlowSampleCollectorSet{},
 	vswitchd.DatapathTable:               &vswitchd.Datapath{},
+	vswitchd.SSLTable:                    &vswitchd.SSL{},
 }
 
 // New returns an agent; Run starts it.
@@ -157,7 +159,8 @@ func New(opts Options) (*Agent, error) {
 		ctl:      appctl{queries: make(chan func())},
 	}
 	a.ovs = db.New(db.Options{Name: "ovs", Model: ovsModel, Tables: ovsTables, Logger: opts.Logger}, []string{opts.OVSRemote})
-	a.sb = db.New(db.Options{Name: "sb", Model: sbModel, Tables: sbTables, TLS: opts.SBTLS, Logger: opts.Logger}, nil)
+	a.ssl = db.NewSSL(opts.SSL)
+	a.sb = db.New(db.Options{Name: "sb", Model: sbModel, Tables: sbTables, SSL: a.ssl, Logger: opts.Logger}, nil)
 	if err := a.initMetadata(); err != nil {
 		return nil, err
 	}
@@ -256,6 +259,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
+	a.readSSLTable(ctx, ovsCl, ovsRow)
 	a.sb.SetEndpoints(cfg.Remotes)
 
 	br, err := a.ensureBridge(ctx, ovsCl, ovsRow, cfg)

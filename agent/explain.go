@@ -322,7 +322,11 @@ func (a *Agent) enrichCatalog(ctx context.Context, cat *explain.Catalog, tr *exp
 				hints = append(hints, h)
 			}
 		}
-		rows, err := lookupNorthbound(ctx, nbRemote, a.opts.SBTLS, hints)
+		tlsCfg, err := a.sslConfigFor(nbRemote)
+		if err != nil {
+			return fmt.Errorf("--nb-db %s: %w", nbRemote, err)
+		}
+		rows, err := lookupNorthbound(ctx, nbRemote, tlsCfg, hints)
 		if err != nil {
 			return fmt.Errorf("--nb-db %s: %w", nbRemote, err)
 		}

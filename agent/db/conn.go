@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,8 +34,9 @@ type Options struct {
 	// column the model declares is monitored explicitly, never the server's
 	// full column set (see ColumnsOf).
 	Tables map[string]model.Model
-	// TLS is used for ssl: endpoints.
-	TLS *tls.Config
+	// SSL gives the TLS configuration of each connection to ssl:
+	// endpoints (nil: ssl: endpoints fail).
+	SSL *SSL
 	// ProbeInterval, when positive, sends an echo this often and drops the
 	// connection when the server does not answer within the interval.
 	ProbeInterval time.Duration
@@ -260,8 +260,15 @@ func (c *Conn) connect(ctx context.Context, endpoints []string) (client.Client, 
 	for _, ep := range endpoints {
 		opts = append(opts, client.WithEndpoint(ep))
 	}
-	if c.opts.TLS != nil {
-		opts = append(opts, client.WithTLSConfig(c.opts.TLS))
+	if usesSSL(endpoints) {
+		if c.opts.SSL == nil {
+			return nil, errors.New("ssl: remote but SSL is not configured")
+		}
+		cfg, err := c.opts.SSL.Config()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, client.WithTLSConfig(cfg))
 	}
 	cl, err := client.NewOVSDBClient(c.opts.Model, opts...)
 	if err != nil {
@@ -291,6 +298,15 @@ func (c *Conn) connect(ctx context.Context, endpoints []string) (client.Client, 
 		return nil, fmt.Errorf("monitor %s: %w", c.opts.Name, err)
 	}
 	return cl, nil
+}
+
+func usesSSL(endpoints []string) bool {
+	for _, ep := range endpoints {
+		if strings.HasPrefix(ep, "ssl:") {
+			return true
+		}
+	}
+	return false
 }
 
 // ColumnsOf lists the columns a model struct declares (its `ovsdb` tags),

@@ -13,9 +13,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -27,6 +24,7 @@ import (
 	"time"
 
 	"github.com/chassisd/chassisd/agent"
+	"github.com/chassisd/chassisd/agent/db"
 	"github.com/chassisd/chassisd/agent/metrics"
 	"github.com/chassisd/chassisd/agent/unixctl"
 	"github.com/chassisd/chassisd/agent/vlog"
@@ -192,14 +190,12 @@ func runDaemon(o *options, vl *vlog.Log, logger *slog.Logger) int {
 	if o.enableDummyVIFPlug {
 		log.Info("--enable-dummy-vif-plug: chassisd has no VIF plug providers; ports asking for one are left to their owner")
 	}
-	tlsCfg, err := loadTLS(o.privateKey, o.certificate, firstNonEmpty(o.caCert, o.bootstrapCACert))
-	if err != nil {
+	// The files are read for each connection (agent/db.SSL): only the
+	// command line's syntax is checked here.
+	ssl := db.SSLFiles{PrivateKey: o.privateKey, Certificate: o.certificate, CACert: firstNonEmpty(o.caCert, o.bootstrapCACert),
+		BootstrapCA: o.caCert == "" && o.bootstrapCACert != "", Protocols: o.sslProtocols}
+	if _, _, err := db.ParseSSLProtocols(o.sslProtocols); err != nil {
 		return fatalf(log, "%v", err)
-	}
-	if tlsCfg != nil && o.sslProtocols != "" {
-		if err := applySSLProtocols(tlsCfg, o.sslProtocols); err != nil {
-			return fatalf(log, "%v", err)
-		}
 	}
 	chassisName := o.chassis
 	if chassisName == "" {
@@ -207,11 +203,12 @@ func runDaemon(o *options, vl *vlog.Log, logger *slog.Logger) int {
 	}
 	meta := agent.MetadataOptions{Registerer: metrics.Registerer()}
 	if len(o.metadataConfigs) > 0 {
+		var err error
 		if meta.Config, err = metadata.LoadConfig(o.metadataConfigs...); err != nil {
 			return fatalf(log, "%v", err)
 		}
 	}
-	a, err := agent.New(agent.Options{OVSRemote: o.ovsRemote, ChassisName: chassisName, SBTLS: tlsCfg,
+	a, err := agent.New(agent.Options{OVSRemote: o.ovsRemote, ChassisName: chassisName, SSL: ssl,
 		Logger: logger, OVSRunDir: ovsRunDir(), Metadata: meta})
 	if err != nil {
 		return fatalf(log, "%v", err)
@@ -338,80 +335,6 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
-}
-
-// applySSLProtocols restricts tlsCfg to --ssl-protocols (OVS's syntax:
-// "TLSv1.2,TLSv1.3", comma or space separated).
-func applySSLProtocols(cfg *tls.Config, spec string) error {
-	versions := map[string]uint16{"tlsv1": tls.VersionTLS10, "tlsv1.1": tls.VersionTLS11,
-		"tlsv1.2": tls.VersionTLS12, "tlsv1.3": tls.VersionTLS13}
-	var lo, hi uint16
-	for _, p := range strings.FieldsFunc(spec, func(r rune) bool { return r == ',' || r == ' ' }) {
-		v, ok := versions[strings.ToLower(p)]
-		if !ok {
-			return fmt.Errorf("--ssl-protocols: %s: unknown SSL protocol name", p)
-		}
-		if lo == 0 || v < lo {
-			lo = v
-		}
-		hi = max(hi, v)
-	}
-	if lo == 0 {
-		return errors.New("--ssl-protocols: no SSL protocols specified")
-	}
-	cfg.MinVersion, cfg.MaxVersion = lo, hi
-	return nil
-}
-
-func loadTLS(keyFile, certFile, caFile string) (*tls.Config, error) {
-	if keyFile == "" && certFile == "" && caFile == "" {
-		return nil, nil
-	}
-	if keyFile == "" || certFile == "" || caFile == "" {
-		return nil, errors.New("--private-key, --certificate and --ca-cert go together")
-	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("load SSL key pair: %w", err)
-	}
-	ca, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("read CA certificate: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(ca) {
-		return nil, fmt.Errorf("no certificate found in %s", caFile)
-	}
-	// OVN's PKI certificates name the role, not the host, so the peer is
-	// verified against the CA only, as OVS's stream-ssl does.
-	return &tls.Config{
-		Certificates:       []tls.Certificate{cert},
-		RootCAs:            pool,
-		InsecureSkipVerify: true,
-		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			return verifyAgainstPool(raw, pool)
-		},
-	}, nil
-}
-
-func verifyAgainstPool(raw [][]byte, pool *x509.CertPool) error {
-	if len(raw) == 0 {
-		return errors.New("server sent no certificate")
-	}
-	certs := make([]*x509.Certificate, len(raw))
-	for i, r := range raw {
-		c, err := x509.ParseCertificate(r)
-		if err != nil {
-			return fmt.Errorf("parse server certificate: %w", err)
-		}
-		certs[i] = c
-	}
-	inter := x509.NewCertPool()
-	for _, c := range certs[1:] {
-		inter.AddCert(c)
-	}
-	_, err := certs[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	return err
 }
 
 // systemIDOverride reads the system-id-override file ovn-controller honours.
