@@ -291,6 +291,9 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	if ch == nil {
 		return nil
 	}
+	if empty, err := a.southboundUnpopulated(ctx, sbCl); empty || err != nil {
+		return err
+	}
 	if err := a.syncMetadata(ctx, sbCl, cfg, ch); err != nil {
 		a.log.Warn("metadata not updated", "err", err)
 	}
