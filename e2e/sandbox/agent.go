@@ -134,6 +134,25 @@ func (ch *Chassis) StopAgent() error {
 	return err
 }
 
+// KillAgent kills the agent with SIGKILL (a crash: nothing is cleaned up,
+// its control socket stays behind).
+func (ch *Chassis) KillAgent() error {
+	err := ch.agent.kill()
+	ch.agent = nil
+	return err
+}
+
+// AgentLog is the agent's log so far (chassisd writes to stderr, captured
+// in <dir>/chassisd.out; ovn-controller to ovn-controller.log).
+func (ch *Chassis) AgentLog() string {
+	name := string(AgentChassisd) + ".out"
+	if ch.agentKind == AgentOVNController {
+		name = "ovn-controller.log"
+	}
+	b, _ := os.ReadFile(filepath.Join(ch.dir, name))
+	return string(b)
+}
+
 // AgentAppctl runs ovs-appctl against the agent's control socket.
 func (ch *Chassis) AgentAppctl(args ...string) (string, error) {
 	if ch.agent == nil {

@@ -22,6 +22,10 @@ type CentralOptions struct {
 	NBPort, SBPort int
 	// NoNorthd leaves ovn-northd out (tests that write SB rows themselves).
 	NoNorthd bool
+	// SBSSLPort, with SBSSL, opens a pssl:PORT:IP remote on the SB
+	// ovsdb-server using SBSSL's key, certificate and CA.
+	SBSSLPort int
+	SBSSL     SSLFiles
 }
 
 // Central is a running OVN central: NB and SB ovsdb-servers and ovn-northd.
@@ -120,6 +124,10 @@ func (c *Central) startDB(name, schema string, port int) (*daemon, error) {
 	if port != 0 {
 		args = append(args, "--remote=ptcp:"+strconv.Itoa(port)+":"+c.listenIP())
 	}
+	if name == "sb" && c.opts.SBSSLPort != 0 {
+		args = append(args, "--remote=pssl:"+strconv.Itoa(c.opts.SBSSLPort)+":"+c.listenIP())
+		args = append(args, c.opts.SBSSL.Args()...)
+	}
 	args = append(args, db)
 	d, err := startDaemon(name+"-ovsdb-server", c.dir, "", c.env(), args)
 	if err != nil {
@@ -154,6 +162,14 @@ func (c *Central) SBRemoteTCP() string {
 		return ""
 	}
 	return "tcp:" + c.listenIP() + ":" + strconv.Itoa(c.opts.SBPort)
+}
+
+// SBRemoteSSL is ssl:IP:PORT when SBSSLPort was set, else "".
+func (c *Central) SBRemoteSSL() string {
+	if c.opts.SBSSLPort == 0 {
+		return ""
+	}
+	return "ssl:" + c.listenIP() + ":" + strconv.Itoa(c.opts.SBSSLPort)
 }
 
 // NBRemoteTCP is tcp:IP:PORT when NBPort was set, else "".
@@ -283,6 +299,44 @@ func (c *Central) StartSB() error {
 	}
 	return nil
 }
+
+// WipeSB stops the SB ovsdb-server, replaces its database with an empty
+// one and starts it again: ovn-northd repopulates it, agents re-register.
+func (c *Central) WipeSB() error {
+	if err := c.StopSB(); err != nil {
+		return err
+	}
+	db := filepath.Join(c.dir, "sb.db")
+	if err := os.Remove(db); err != nil {
+		return fmt.Errorf("remove SB database: %w", err)
+	}
+	if _, err := run("ovsdb-tool", "create", db, SBSchema); err != nil {
+		return fmt.Errorf("create empty SB database: %w", err)
+	}
+	return c.StartSB()
+}
+
+// StartNorthd starts another ovn-northd against the same databases (it
+// takes the lock only when the first one goes: active/standby) and returns
+// a function that kills it.
+func (c *Central) StartNorthd(name string) (stop func() error, err error) {
+	ctl := filepath.Join(c.dir, name+".ctl")
+	d, err := startDaemon(name, c.dir, "", c.env(), []string{
+		"ovn-northd", "-vconsole:err",
+		"--ovnnb-db=" + c.NBRemote(), "--ovnsb-db=" + c.SBRemote(),
+		"--unixctl=" + ctl, "--log-file=" + filepath.Join(c.dir, name+".log"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := waitSocket(d, ctl, DefaultTimeout); err != nil {
+		return nil, fmt.Errorf("wait for %s: %w", name, err)
+	}
+	return d.stop, nil
+}
+
+// KillNorthd kills the first ovn-northd (SIGKILL, as a crash).
+func (c *Central) KillNorthd() error { return c.northd.kill() }
 
 // RestartSB is StopSB followed by StartSB.
 func (c *Central) RestartSB() error {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // ChassisOptions configures a Chassis.
@@ -378,6 +379,25 @@ func (ch *Chassis) must(err error) {
 	}
 	ch.tb.Helper()
 	ch.tb.Fatal(err)
+}
+
+// StopVswitchd kills ovs-vswitchd (SIGKILL, as a crash or an upgrade
+// would stop it): the userspace datapath forwards nothing until
+// StartVswitchd.
+func (ch *Chassis) StopVswitchd() error { return ch.vswitchd.kill() }
+
+// StartVswitchd starts ovs-vswitchd again with its command line and waits
+// until its control socket answers; it returns when that happened.
+func (ch *Chassis) StartVswitchd() (time.Time, error) {
+	d, err := startDaemon(ch.vswitchd.name, ch.vswitchd.dir, ch.vswitchd.netns, ch.vswitchd.env, ch.vswitchd.argv)
+	if err != nil {
+		return time.Time{}, err
+	}
+	ch.vswitchd = d
+	if err := waitSocket(d, ch.vswitchdCtl(), DefaultTimeout); err != nil {
+		return time.Time{}, fmt.Errorf("wait for restarted ovs-vswitchd on %s: %w", ch.opts.Name, err)
+	}
+	return time.Now(), nil
 }
 
 // RestartOVSDB restarts the chassis' ovsdb-server (same database file), as

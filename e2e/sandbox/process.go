@@ -105,6 +105,20 @@ func (d *daemon) stop() error {
 	}
 }
 
+// kill sends SIGKILL to the process group (a crash) and waits for it.
+func (d *daemon) kill() error {
+	if d == nil || d.exited() {
+		return nil
+	}
+	_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-d.done:
+		return nil
+	case <-time.After(stopGrace):
+		return fmt.Errorf("%s (pid %d) did not exit after SIGKILL", d.name, d.cmd.Process.Pid)
+	}
+}
+
 // errExited reports that a daemon died while we waited for it.
 func (d *daemon) errExited() error {
 	return fmt.Errorf("%s exited early (%v); output:\n%s", d.name, d.waitErr, tailFile(d.outPath, 30))
