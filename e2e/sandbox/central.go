@@ -26,6 +26,11 @@ type CentralOptions struct {
 	// ovsdb-server using SBSSL's key, certificate and CA.
 	SBSSLPort int
 	SBSSL     SSLFiles
+	// Netns runs the databases and northd in an existing network
+	// namespace (their unix sockets stay reachable from everywhere), so
+	// that chassis in other namespaces reach their TCP/SSL remotes over a
+	// test's own network.
+	Netns string
 }
 
 // Central is a running OVN central: NB and SB ovsdb-servers and ovn-northd.
@@ -93,7 +98,7 @@ func (c *Central) start() error {
 		return nil
 	}
 	ctl := filepath.Join(c.dir, "ovn-northd.ctl")
-	c.northd, err = startDaemon("ovn-northd", c.dir, "", c.env(), []string{
+	c.northd, err = startDaemon("ovn-northd", c.dir, c.opts.Netns, c.env(), []string{
 		"ovn-northd", "-vconsole:err",
 		"--ovnnb-db=" + c.NBRemote(), "--ovnsb-db=" + c.SBRemote(),
 		"--unixctl=" + ctl, "--log-file=" + filepath.Join(c.dir, "ovn-northd.log"),
@@ -129,7 +134,7 @@ func (c *Central) startDB(name, schema string, port int) (*daemon, error) {
 		args = append(args, c.opts.SBSSL.Args()...)
 	}
 	args = append(args, db)
-	d, err := startDaemon(name+"-ovsdb-server", c.dir, "", c.env(), args)
+	d, err := startDaemon(name+"-ovsdb-server", c.dir, c.opts.Netns, c.env(), args)
 	if err != nil {
 		return nil, err
 	}

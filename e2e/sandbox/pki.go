@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -31,13 +32,18 @@ func NewPKI(t testing.TB, dir string) *PKI {
 	t.Helper()
 	Require(t, []string{"ovs-pki"})
 	p := &PKI{dir: dir}
-	if _, err := run("ovs-pki", "--dir="+p.pkiDir(), "--force", "init"); err != nil {
-		t.Fatalf("ovs-pki init: %v", err)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("ovs-pki", "--dir="+p.pkiDir(), "--log="+p.log(), "--force", "init").CombinedOutput(); err != nil {
+		t.Fatalf("ovs-pki init: %v: %s\n%s", err, out, tailFile(p.log(), 5))
 	}
 	return p
 }
 
 func (p *PKI) pkiDir() string { return filepath.Join(p.dir, "pki") }
+
+func (p *PKI) log() string { return filepath.Join(p.dir, "ovs-pki.log") }
 
 // CACert is the switch CA's certificate.
 func (p *PKI) CACert() string { return filepath.Join(p.pkiDir(), "switchca", "cacert.pem") }
@@ -49,9 +55,11 @@ func (p *PKI) Sign(name string) (SSLFiles, error) {
 	for _, suffix := range []string{"-privkey.pem", "-cert.pem", "-req.pem"} {
 		_ = os.Remove(filepath.Join(p.dir, name+suffix))
 	}
-	cmd := []string{"ovs-pki", "--dir=" + p.pkiDir(), "--force", "req+sign", filepath.Join(p.dir, name), "switch"}
-	if _, err := run(cmd...); err != nil {
-		return SSLFiles{}, fmt.Errorf("ovs-pki req+sign %s: %w", name, err)
+	// Relative: the name becomes the certificate's CN (64 bytes at most).
+	cmd := exec.Command("ovs-pki", "--dir="+p.pkiDir(), "--log="+p.log(), "--force", "--batch", "req+sign", name, "switch")
+	cmd.Dir = p.dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return SSLFiles{}, fmt.Errorf("ovs-pki req+sign %s: %w: %s\n%s", name, err, out, tailFile(p.log(), 5))
 	}
 	return SSLFiles{
 		PrivateKey:  filepath.Join(p.dir, name+"-privkey.pem"),
