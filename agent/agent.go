@@ -82,6 +82,7 @@ type Agent struct {
 	flows      *flowSync
 	pinctrl    *pinctrlRun
 	metadata   *metadataRun
+	sbReset    sbReset
 
 	// ctl is the state of the control commands (appctl.go).
 	ctl appctl
@@ -291,7 +292,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	if ch == nil {
 		return nil
 	}
-	if empty, err := a.southboundUnpopulated(ctx, sbCl); empty || err != nil {
+	if hold, err := a.holdForRepopulation(ctx, sbCl); hold || err != nil {
 		return err
 	}
 	if err := a.syncMetadata(ctx, sbCl, cfg, ch); err != nil {
@@ -310,6 +311,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 		return fmt.Errorf("port bindings: %w", err)
 	}
 	rports := bs.runtimePorts()
+	a.noteBound(rports)
 	local := runtime.LocalDatapaths(rports)
 	stopPatch := metrics.PatchRun.Start()
 	err = a.syncTunnelsAndPatches(ctx, sbCl, ovsCl, ovsRow, cfg, patchBindings(bs, local))

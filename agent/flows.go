@@ -256,6 +256,7 @@ func (a *Agent) syncFlows(ctx context.Context, sbCl, ovsCl client.Client, cfg co
 		return err
 	}
 	phys := physicalInput(cfg, sb, ovs, local, a.zones, fs.ofc.TunMetadataIndex())
+	claimedHere(phys, rports, cfg.ChassisName)
 	v := a.installFlows(fs, phys, lflowInput(cfg, sb, ovs, rports, local))
 	fs.markComputed(v, localPorts, sb.global.NbCfg)
 	fs.inputsKey, fs.lastVersion, fs.lastNbCfg = key, v, sb.global.NbCfg
