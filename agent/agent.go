@@ -72,17 +72,18 @@ type Agent struct {
 	connCtx context.Context
 
 	// Only touched by the main loop.
-	cfg        *config.Config
-	lastCfgErr string
-	sbEpoch    uint64
-	chassis    chassisState
-	reported   map[string]string // configuration warnings already logged
-	logged     map[string]bool   // other repeated warnings already logged
-	zones      map[string]int    // conntrack zone per user, as recorded on br-int
-	flows      *flowSync
-	pinctrl    *pinctrlRun
-	metadata   *metadataRun
-	sbReset    sbReset
+	cfg          *config.Config
+	lastCfgErr   string
+	sbEpoch      uint64
+	chassis      chassisState
+	reported     map[string]string // configuration warnings already logged
+	logged       map[string]bool   // other repeated warnings already logged
+	zones        map[string]int    // conntrack zone per user, as recorded on br-int
+	flows        *flowSync
+	pinctrl      *pinctrlRun
+	metadata     *metadataRun
+	sbReset      sbReset
+	chassisGuard chassisGuard
 
 	// ctl is the state of the control commands (appctl.go).
 	ctl appctl

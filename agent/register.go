@@ -60,6 +60,7 @@ func (a *Agent) ensureChassis(ctx context.Context, cl client.Client, cfg config.
 		if _, err := db.Transact(ctx, cl, ops...); err != nil {
 			return nil, err
 		}
+		a.noteChassisCreated(spec)
 		a.log.Info("registered chassis in the Southbound database", "chassis", spec.Name, "encaps", len(spec.Encaps))
 		return nil, nil
 	}
@@ -81,6 +82,9 @@ func (a *Agent) ensureChassis(ctx context.Context, cl client.Client, cfg config.
 	current, err := encapsOf(ctx, cl, ch)
 	if err != nil {
 		return nil, err
+	}
+	if a.chassisContended(spec, ch, current) {
+		return ch, nil
 	}
 	if !spec.EncapsEqual(current) {
 		encapOps, refs, err := createEncaps(cl, spec)
