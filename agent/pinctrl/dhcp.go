@@ -236,14 +236,17 @@ func bootfileOptions(opts []byte, ipxe bool) []byte {
 		out = withoutDHCPOptions(out, dhcpOptBootfileAlt)
 	default:
 		out = withoutDHCPOptions(out, dhcpOptBootfile)
-		out[findDHCPOption(out, dhcpOptBootfileAlt)] = dhcpOptBootfile
+		if i := findDHCPOption(out, dhcpOptBootfileAlt); i >= 0 {
+			out[i] = dhcpOptBootfile
+		}
 	}
 	return out
 }
 
 // findDHCPOption returns the offset of option code in a TLV list, or -1.
+// A truncated last option is not found (withoutDHCPOptions drops it).
 func findDHCPOption(opts []byte, code byte) int {
-	for i := 0; i+1 < len(opts); i += 2 + int(opts[i+1]) {
+	for i := 0; i+1 < len(opts) && i+2+int(opts[i+1]) <= len(opts); i += 2 + int(opts[i+1]) {
 		if opts[i] == code {
 			return i
 		}
