@@ -244,6 +244,58 @@ func flood(vm *VM, pps int, stop <-chan struct{}) (res floodResult) {
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
+// inNetns runs fn on a thread inside vm's network namespace.
+func inNetns(vm *VM, fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer orig.Close()
+		target, err := netns.GetFromName(vm.NS.Name)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer target.Close()
+		if err := netns.Set(target); err != nil {
+			errc <- err
+			return
+		}
+		err = fn()
+		if netns.Set(orig) == nil {
+			runtime.UnlockOSThread()
+		} // else the thread dies with the goroutine
+		errc <- err
+	}()
+	return <-errc
+}
+
+// sendRaw sends frames as they are from vm's eth0.
+func sendRaw(vm *VM, frames ...[]byte) error {
+	return inNetns(vm, func() error {
+		fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, int(htons(syscall.ETH_P_ALL)))
+		if err != nil {
+			return err
+		}
+		defer syscall.Close(fd)
+		ifi, err := net.InterfaceByName("eth0")
+		if err != nil {
+			return err
+		}
+		to := &syscall.SockaddrLinklayer{Ifindex: ifi.Index, Protocol: htons(syscall.ETH_P_ALL)}
+		for _, f := range frames {
+			if err := syscall.Sendto(fd, f, 0, to); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func ipv4UDP(srcMAC net.HardwareAddr, dstMAC []byte, src, dst [4]byte, sport, dport uint16, payload []byte) []byte {
 	f := append(append(append([]byte{}, dstMAC...), srcMAC...), 0x08, 0x00)
 	ip := []byte{0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0}
