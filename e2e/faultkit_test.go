@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chassisd/chassisd/e2e/sandbox"
 )
 
 // The fault suite's tools: a two-chassis Neutron-style setup with traffic
@@ -305,4 +307,37 @@ func rssKB(pid int) int {
 		}
 	}
 	return -1
+}
+
+// newTopologyWith is NewTopology with a central built from opts (a
+// clustered Southbound, ...).
+func newTopologyWith(t *testing.T, opts sandbox.CentralOptions) *Topology {
+	t.Helper()
+	if os.Getenv(EnableEnv) != "1" {
+		t.Skipf("end-to-end suite disabled; set %s=1 to run it", EnableEnv)
+	}
+	sandbox.RequireRoot(t)
+	sandbox.Require(t, []string{"ip", "ethtool", "busybox", "ovn-nbctl"})
+	agent := agentSpec(t)
+	central := sandbox.NewCentral(t, opts)
+	ul := sandbox.NewNetns(t, uniq("ul"))
+	mustRun(t, ul.Exec, "ip", "link", "add", "br-ul", "type", "bridge")
+	mustRun(t, ul.Exec, "ip", "link", "set", "br-ul", "up")
+	return &Topology{t: t, Central: central, Underlay: ul, Agent: agent}
+}
+
+// connectedSBMember finds which member of a clustered SB the node's agent
+// is connected to, from its log (the last "connected" line naming one).
+func connectedSBMember(node *Node, c *sandbox.Central, members int) int {
+	log := node.AgentLog()
+	best, at := -1, -1
+	for i := range members {
+		sock := strings.TrimPrefix(c.SBMemberRemote(i), "unix:")
+		for _, l := range []string{"endpoint=unix:" + sock, sock + ": connected"} {
+			if j := strings.LastIndex(log, l); j > at {
+				best, at = i, j
+			}
+		}
+	}
+	return best
 }

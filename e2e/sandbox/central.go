@@ -26,6 +26,10 @@ type CentralOptions struct {
 	// ovsdb-server using SBSSL's key, certificate and CA.
 	SBSSLPort int
 	SBSSL     SSLFiles
+	// SBClusterSize > 1 runs the SB as a RAFT cluster of that many
+	// ovsdb-servers (sb1.db ...; their RAFT links on 127.0.0.1 TCP ports);
+	// SBRemote then lists the unix sockets of all members.
+	SBClusterSize int
 	// Netns runs the databases and northd in an existing network
 	// namespace (their unix sockets stay reachable from everywhere), so
 	// that chassis in other namespaces reach their TCP/SSL remotes over a
@@ -41,6 +45,7 @@ type Central struct {
 	tb     testing.TB
 
 	nb, sb, northd *daemon
+	sbMembers      []*daemon
 }
 
 // NewCentral starts a Central for a test: skipped when binaries are missing
@@ -90,7 +95,11 @@ func (c *Central) start() error {
 	if err != nil {
 		return err
 	}
-	c.sb, err = c.startDB("sb", SBSchema, c.opts.SBPort)
+	if c.opts.SBClusterSize > 1 {
+		err = c.startSBCluster()
+	} else {
+		c.sb, err = c.startDB("sb", SBSchema, c.opts.SBPort)
+	}
 	if err != nil {
 		return err
 	}
@@ -158,8 +167,98 @@ func (c *Central) Dir() string { return c.dir }
 func (c *Central) NBRemote() string { return "unix:" + filepath.Join(c.dir, "nb.sock") }
 
 // SBRemote is the unix: remote of the Southbound DB (reachable from any
-// network namespace, since unix sockets live in the file system).
-func (c *Central) SBRemote() string { return "unix:" + filepath.Join(c.dir, "sb.sock") }
+// network namespace, since unix sockets live in the file system); for a
+// clustered SB, the comma-separated remotes of every member.
+func (c *Central) SBRemote() string {
+	if c.opts.SBClusterSize > 1 {
+		var r []string
+		for i := range c.opts.SBClusterSize {
+			r = append(r, "unix:"+c.sbMemberSock(i))
+		}
+		return strings.Join(r, ",")
+	}
+	return "unix:" + filepath.Join(c.dir, "sb.sock")
+}
+
+func (c *Central) sbMemberSock(i int) string {
+	return filepath.Join(c.dir, fmt.Sprintf("sb%d.sock", i+1))
+}
+
+// SBMemberRemote is the unix: remote of member i (0-based) of a clustered SB.
+func (c *Central) SBMemberRemote(i int) string { return "unix:" + c.sbMemberSock(i) }
+
+// startSBCluster creates and starts a RAFT cluster of SBClusterSize
+// members: the first creates the cluster, the others join it.
+func (c *Central) startSBCluster() error {
+	n := c.opts.SBClusterSize
+	addrs := make([]string, n)
+	for i := range addrs {
+		port, err := FreePort()
+		if err != nil {
+			return err
+		}
+		addrs[i] = fmt.Sprintf("tcp:127.0.0.1:%d", port)
+	}
+	for i := range n {
+		db := filepath.Join(c.dir, fmt.Sprintf("sb%d.db", i+1))
+		var err error
+		if i == 0 {
+			_, err = run("ovsdb-tool", "create-cluster", db, SBSchema, addrs[0])
+		} else {
+			_, err = run("ovsdb-tool", "join-cluster", db, "OVN_Southbound", addrs[i], addrs[0])
+		}
+		if err != nil {
+			return fmt.Errorf("SB cluster member %d: %w", i+1, err)
+		}
+	}
+	c.sbMembers = make([]*daemon, n)
+	for i := range n {
+		if err := c.StartSBMember(i); err != nil {
+			return err
+		}
+	}
+	return c.waitSB(DefaultTimeout, func() (bool, error) {
+		_, err := c.SBLeader()
+		return err == nil, nil
+	}, "SB cluster leader")
+}
+
+// StartSBMember starts member i of a clustered SB (again, after
+// KillSBMember) and waits for its socket.
+func (c *Central) StartSBMember(i int) error {
+	name := fmt.Sprintf("sb%d", i+1)
+	d, err := startDaemon(name+"-ovsdb-server", c.dir, c.opts.Netns, c.env(), []string{
+		"ovsdb-server", "-vconsole:err", "--remote=punix:" + c.sbMemberSock(i),
+		"--unixctl=" + filepath.Join(c.dir, name+".ctl"),
+		"--log-file=" + filepath.Join(c.dir, name+".log"),
+		filepath.Join(c.dir, name+".db"),
+	})
+	if err != nil {
+		return err
+	}
+	c.sbMembers[i] = d
+	if err := waitSocket(d, c.sbMemberSock(i), DefaultTimeout); err != nil {
+		return fmt.Errorf("wait for SB member %d: %w", i+1, err)
+	}
+	return nil
+}
+
+// KillSBMember kills member i of a clustered SB (SIGKILL).
+func (c *Central) KillSBMember(i int) error { return c.sbMembers[i].kill() }
+
+// SBLeader returns the index of the clustered SB's leader.
+func (c *Central) SBLeader() (int, error) {
+	for i, d := range c.sbMembers {
+		if d == nil || d.exited() {
+			continue
+		}
+		out, err := run("ovs-appctl", "-t", filepath.Join(c.dir, fmt.Sprintf("sb%d.ctl", i+1)), "cluster/status", "OVN_Southbound")
+		if err == nil && strings.Contains(out, "Role: leader") {
+			return i, nil
+		}
+	}
+	return -1, errors.New("no SB cluster member is leader")
+}
 
 // SBRemoteTCP is tcp:IP:PORT when SBPort was set, else "".
 func (c *Central) SBRemoteTCP() string {
@@ -362,7 +461,11 @@ func (c *Central) Close() error {
 }
 
 func (c *Central) stop() error {
-	return errors.Join(c.northd.stop(), c.sb.stop(), c.nb.stop())
+	err := errors.Join(c.northd.stop(), c.sb.stop(), c.nb.stop())
+	for _, m := range c.sbMembers {
+		err = errors.Join(err, m.stop())
+	}
+	return err
 }
 
 // Logs returns the tails of every log under the central's directory.
