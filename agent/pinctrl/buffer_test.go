@@ -54,3 +54,34 @@ func TestARPBuffersThePacketUntilReleased(t *testing.T) {
 		t.Errorf("packets older than %v still waiting: %+v", bufferedPacketMaxAge, w)
 	}
 }
+
+// TestBufferBoundedUnderFlood: a guest sending to 5,000 unresolved next
+// hops buffers at most maxBufferedKeys x maxBufferedPerKey packets, and
+// they expire.
+func TestBufferBoundedUnderFlood(t *testing.T) {
+	var b packetBuffer
+	now := time.Unix(1000, 0)
+	pkt := make([]byte, 1500)
+	full := 0
+	for i := range 5000 {
+		n := Neighbour{DatapathKey: 1, PortKey: 2, IP: netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})}
+		for range maxBufferedPerKey + 3 {
+			if !b.add(now, n, pkt, flow.Match{}) {
+				full++
+			}
+		}
+	}
+	if w := b.waiting(now); len(w) != maxBufferedKeys {
+		t.Errorf("%d next hops buffered, want the bound %d", len(w), maxBufferedKeys)
+	}
+	packets := 0
+	for _, q := range b.queues {
+		packets += len(q.packets)
+	}
+	if packets > maxBufferedKeys*maxBufferedPerKey || full == 0 {
+		t.Errorf("%d packets buffered (bound %d), %d refused", packets, maxBufferedKeys*maxBufferedPerKey, full)
+	}
+	if w := b.waiting(now.Add(bufferedPacketMaxAge + time.Second)); len(w) != 0 {
+		t.Errorf("%d next hops still buffered after they expired", len(w))
+	}
+}
