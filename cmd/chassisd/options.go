@@ -276,11 +276,6 @@ func (o *options) checkUnsupported() error {
 	if o.sslCiphers != "" {
 		return errors.New("--ssl-ciphers is not supported: chassisd uses Go's TLS cipher suites; restrict the protocols with --ssl-protocols instead")
 	}
-	if o.bootstrapCACert != "" {
-		if _, err := os.Stat(o.bootstrapCACert); err != nil {
-			return fmt.Errorf("--bootstrap-ca-cert=%s: bootstrapping a missing CA certificate from the server is not supported; install the CA certificate and pass it with --ca-cert", o.bootstrapCACert)
-		}
-	}
 	return nil
 }
 
@@ -340,7 +335,7 @@ PKI configuration (required to use SSL):
   -p, --private-key=FILE  file with private key
   -c, --certificate=FILE  file with certificate for private key
   -C, --ca-cert=FILE      file with peer CA certificate
-  --bootstrap-ca-cert=FILE  file with peer CA certificate to read (it must exist)
+  --bootstrap-ca-cert=FILE  file with peer CA certificate to read or create
 SSL options:
   --ssl-protocols=PROTOS  list of SSL protocols to enable
 
